@@ -7,14 +7,17 @@ from click.testing import CliRunner
 from kcolor.cli.main import SUBCOMMANDS, main
 
 
-def test_help_and_version_do_not_import_tensorflow():
+def test_help_and_version_do_not_import_tensorflow(tmp_path):
     code = (
         "import sys; from click.testing import CliRunner; from kcolor.cli.main import main;"
         "r1 = CliRunner().invoke(main, ['--help']); r2 = CliRunner().invoke(main, ['--version']);"
         "assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output);"
         "print(r2.output.strip()); print('tensorflow' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # cwd outside the repo: `python -c` puts cwd first on sys.path, and the repo's kcolor/ has no cli.
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     version_line, tf_loaded = out.stdout.strip().splitlines()
     assert version_line.startswith("kcolor, version ")
     assert tf_loaded == "False"
