@@ -1,7 +1,7 @@
 """Benchmark: images/s of the training input pipeline (decode + resize + crop + flip + Lab + batch).
 
 Usage (from the repo root):
-    python bench/pipeline_throughput.py --data ../shared/data/coco_val2017 --data ../shared/data/ade20k_val
+    python bench/pipeline_throughput.py --data ../shared/data/coco_val2017 --data OTHER_FOLDER
 
 Several --data folders are joined through a temporary list file. The first --warmup batches are
 not timed (thread pools and autotuning start up); then --batches batches are timed. The pipeline

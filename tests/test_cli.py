@@ -14,7 +14,7 @@ def test_help_and_version_do_not_import_tensorflow(tmp_path):
         "assert r1.exit_code == 0 and r2.exit_code == 0, (r1.output, r2.output);"
         "print(r2.output.strip()); print('tensorflow' in sys.modules)"
     )
-    # cwd outside the repo: `python -c` puts cwd first on sys.path, and the repo's kcolor/ has no cli.
+    # cwd outside the repo: `python -c` puts cwd first on sys.path; the repo's kcolor/ has no cli.
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
