@@ -19,6 +19,9 @@ EXPECTED = {
     "rgb16.png": "used",
     "exif_rotated.jpg": "used",
     "palette.gif": "used",
+    "photo.webp": "used",
+    "photo.tif": "used",
+    "photo.bmp": "used",
     "gray.jpg": "gray",
     "gray16.png": "gray",
     "truncated.jpg": "bad",
@@ -79,6 +82,8 @@ def make_awkward_folder(root, shared_data):
     write_png16(root / "rgb16.png", pattern.astype(np.uint16) * 257)
     exif_rotated_jpeg(root / "exif_rotated.jpg", pattern)
     Image.fromarray(pattern).convert("P", palette=Image.Palette.ADAPTIVE).save(root / "palette.gif")
+    for name in ("photo.webp", "photo.tif", "photo.bmp"):
+        Image.fromarray(pattern).save(root / name, lossless=True)  # lossless applies to webp
     Image.fromarray(pattern).convert("L").save(root / "gray.jpg")
     write_png16(root / "gray16.png", np.linspace(0, 65535, 48 * 64).reshape(48, 64))
     full = (root / "good/photo_a.jpg").read_bytes()

@@ -37,7 +37,7 @@ def test_check_data_reports_counts_and_names_bad_files(awkward_folder):
         ["check-data", str(awkward_folder), "--image-size", "32", "--batch-size", "4", "--eval"],
     )
     assert result.exit_code == 0, result.output
-    assert "8 images" in result.output
+    assert "11 images" in result.output
     assert "2 grayscale skipped" in result.output and "3 unreadable skipped" in result.output
     assert "truncated.jpg" in result.output
 

@@ -66,3 +66,15 @@ def test_large_jpeg_decodes_at_reduced_scale_but_not_below_min_size(tmp_path):
     reduced = read_rgb(path, min_size=256)
     assert min(reduced.shape[:2]) >= 256
     assert reduced.shape[0] < 1200
+
+
+@pytest.mark.parametrize("name", ["photo.webp", "photo.tif", "photo.bmp"])
+def test_other_formats_decode(awkward_folder, name):
+    assert _close(read_rgb(awkward_folder / name), colorful_pattern(48, 64), 2)
+
+
+def test_decompression_bomb_is_refused_not_decoded(awkward_folder, monkeypatch):
+    # Pillow's limit is ~89 MP (warning) / ~179 MP (error); lower it instead of writing a huge file.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    with pytest.raises(ImageDecodeError, match="too large"):
+        read_rgb(awkward_folder / "photo.bmp")
