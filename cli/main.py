@@ -11,6 +11,7 @@ from kcolor import __version__
 # name -> "module:function" under kcolor.cli; every command registers here.
 SUBCOMMANDS = {
     "check-data": "kcolor.cli.check_data:check_data",
+    "train": "kcolor.cli.train:train",
 }
 
 

@@ -1,0 +1,121 @@
+"""`kcolor train`: train a CNN, U-Net or GAN colorizer into a run folder."""
+
+import click
+from click.core import ParameterSource
+
+from kcolor.names import ARCHS, PRECISIONS, REGRESSION_LOSSES, STRATEGIES
+
+
+@click.command("train")
+@click.option(
+    "--arch",
+    type=click.Choice(ARCHS),
+    help="Model: 'default' (lean U-Net for CPUs/phones), 'unet' (the study's), 'cnn', "
+    "or 'gan' (pix2pix-style; generator set by gan.generator).  [default: default]",
+)
+@click.option(
+    "--loss",
+    type=click.Choice(REGRESSION_LOSSES),
+    help="Regression loss on ab for cnn/unet/default.  [default: l1]",
+)
+@click.option("--data", help="Training photos: a folder, a .txt list, or tfds:NAME[:SPLIT].")
+@click.option(
+    "--val-data", help="Validation photos. Default for a folder: 5% of it, split by path hash."
+)
+@click.option(
+    "--image-size", type=click.IntRange(min=8), help="Crop side in pixels.  [default: 256]"
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    help="Global batch size (split across devices).  [default: 16]",
+)
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs to train in all.  [default: 20]")
+@click.option(
+    "--steps-per-epoch",
+    type=click.IntRange(min=1),
+    help="Batches per epoch (the data repeats). Default: one pass over the data.",
+)
+@click.option(
+    "--lr", type=click.FloatRange(min=0, min_open=True), help="Adam learning rate.  [default: 1e-4]"
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False),
+    help="Run folder for config, history, checkpoints, samples and the generator. "
+    "Default: runs/ARCH-LOSS (runs/gan).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue the run in --run-dir from its last saved state (its config.yaml "
+    "applies; options given here override it).",
+)
+@click.option(
+    "--config",
+    "recipe",
+    type=click.Path(dir_okay=False),
+    help="YAML recipe (see configs/); options given here override it.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override any config key, e.g. --set gan.l1_weight=0.5 (repeatable).",
+)
+@click.option(
+    "--strategy", type=click.Choice(STRATEGIES), help="tf.distribute strategy.  [default: auto]"
+)
+@click.option(
+    "--mixed-precision",
+    type=click.Choice(PRECISIONS),
+    help="bf16 speeds up recent CPUs and GPUs; fp16 is for GPUs.  [default: off]",
+)
+@click.option(
+    "--init-generator",
+    metavar="RUN_OR_MODEL",
+    help="Start the generator from a run folder or .keras file (e.g. a U-Net run "
+    "before a GAN fine-tune).",
+)
+@click.option("--seed", type=int, help="Seed for weights, shuffling and augmentation.")
+@click.option(
+    "--tfds-data-dir",
+    type=click.Path(file_okay=False),
+    help="Where TensorFlow Datasets keeps prepared datasets.",
+)
+@click.pass_context
+def train(ctx, recipe, assignments, resume, **options):
+    """Train a colorizer and write everything into a run folder.
+
+    \b
+    Examples:
+      kcolor train --data photos/ --epochs 10
+      kcolor train --config configs/unet-l1.yaml --data tfds:coco/2017 \\
+          --val-data tfds:coco/2017:validation
+      kcolor train --arch gan --init-generator runs/default-l1 --data photos/
+      kcolor train --run-dir runs/default-l1 --resume
+    """
+    from pathlib import Path
+
+    from kcolor.config import resolve_config
+    from kcolor.training import TrainingError
+    from kcolor.training import train as run_training
+
+    explicit = {
+        name: value
+        for name, value in options.items()
+        if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+    }
+    saved = Path(options["run_dir"]) / "config.yaml" if options["run_dir"] else None
+    if resume and recipe is None and saved is not None and saved.is_file():
+        recipe = str(saved)
+    try:
+        config = resolve_config(recipe, explicit, assignments)
+        if config.run_dir is None:
+            name = "gan" if config.arch == "gan" else f"{config.arch}-{config.loss}"
+            config = resolve_config(recipe, {**explicit, "run_dir": f"runs/{name}"}, assignments)
+        result = run_training(config, resume=resume)
+    except (TrainingError, FileNotFoundError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"trained {result.epochs_run} epoch(s); generator: {result.generator_path}")

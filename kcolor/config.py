@@ -1,0 +1,200 @@
+"""Training configuration: frozen dataclasses, YAML recipes, `key=value` overrides.
+
+Precedence, lowest first: dataclass defaults < recipe YAML (`--config`) < command-line options
+< `--set key=value` (dotted keys reach nested sections, e.g. `--set gan.l1_weight=0.5`).
+The resolved config is written to `RUN_DIR/config.yaml`; `--resume` reads it back.
+"""
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kcolor.losses import HUBER_DELTA
+from kcolor.names import (
+    ADVERSARIAL_KINDS,
+    ARCHS,
+    GENERATOR_ARCHS,
+    PRECISIONS,
+    REGRESSION_LOSSES,
+    STRATEGIES,
+)
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """GAN-only settings (used when `arch` is "gan").
+
+    Attributes:
+        generator: generator architecture ("default", "unet" or "cnn"), unless `init_generator`.
+        adversarial: "vanilla" (BCE, pix2pix), "lsgan" or "hinge".
+        l1_weight: weight of the L1 term in G's loss (pix2pix: 100; the study: 0.5).
+        label_smoothing: one-sided smoothing of D's real target.
+        instance_noise: std of Gaussian noise on D's inputs.
+        d_filters: discriminator stage widths; d_norm: its normalization ("spectral" too).
+        d_lr: discriminator learning rate (defaults to `lr`).
+    """
+
+    generator: str = "default"
+    adversarial: str = "vanilla"
+    l1_weight: float = 100.0
+    label_smoothing: float = 0.0
+    instance_noise: float = 0.0
+    d_filters: tuple = (64, 128, 256)
+    d_norm: str = "batch"
+    d_lr: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training run needs; see `kcolor train --help` for the meaning of each field.
+
+    `batch_size` is the global batch size: under a multi-device strategy each of N replicas gets
+    `batch_size / N` images per step.
+    """
+
+    arch: str = "default"
+    loss: str = "l1"
+    data: str = ""
+    val_data: str | None = None
+    val_fraction: float = 0.05
+    image_size: int = 256
+    batch_size: int = 16
+    epochs: int = 20
+    steps_per_epoch: int | None = None
+    validation_steps: int | None = None
+    lr: float = 1e-4
+    beta_1: float = 0.9
+    huber_delta: float = HUBER_DELTA
+    run_dir: str | None = None
+    strategy: str = "auto"
+    mixed_precision: str = "off"
+    init_generator: str | None = None
+    seed: int | None = None
+    skip_gray: bool = True
+    min_colorfulness: float = 0.0
+    cache: bool = False
+    tfds_data_dir: str | None = None
+    keep_checkpoints: int = 3
+    backup_every_steps: int = 200
+    sample_count: int = 6
+    model: dict = field(default_factory=dict)
+    gan: GANConfig = field(default_factory=GANConfig)
+
+    def __post_init__(self):
+        checks = [
+            (self.arch in ARCHS, f"arch must be one of {ARCHS}"),
+            (self.loss in REGRESSION_LOSSES, f"loss must be one of {REGRESSION_LOSSES}"),
+            (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
+            (self.mixed_precision in PRECISIONS, f"mixed_precision must be one of {PRECISIONS}"),
+            (
+                self.gan.generator in GENERATOR_ARCHS,
+                f"gan.generator must be one of {GENERATOR_ARCHS}",
+            ),
+            (
+                self.gan.adversarial in ADVERSARIAL_KINDS,
+                f"gan.adversarial must be one of {ADVERSARIAL_KINDS}",
+            ),
+            (bool(self.data), "data is required (a folder, a .txt list or tfds:NAME[:SPLIT])"),
+            (self.image_size >= 8, "image_size must be at least 8"),
+            (self.batch_size >= 1, "batch_size must be at least 1"),
+            (self.epochs >= 1, "epochs must be at least 1"),
+            (
+                self.steps_per_epoch is None or self.steps_per_epoch >= 1,
+                "steps_per_epoch must be at least 1",
+            ),
+            (self.lr > 0, "lr must be positive"),
+            (self.keep_checkpoints >= 1, "keep_checkpoints must be at least 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+    def to_dict(self):
+        """Plain dict (tuples as lists) for YAML."""
+        return _plain(dataclasses.asdict(self))
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def parse_set(assignments):
+    """Turn `["gan.l1_weight=0.5", "model.filters=[8, 16]"]` into a nested dict (YAML values)."""
+    nested = {}
+    for assignment in assignments:
+        key, sep, raw = assignment.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set expects key=value, got {assignment!r}")
+        target = nested
+        *parents, leaf = key.strip().split(".")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = yaml.safe_load(raw)
+    return nested
+
+
+def merge(base, update):
+    """Recursive dict merge; `update` wins."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_yaml(path):
+    """A YAML mapping from a file, with a clear error for a missing or malformed file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such config file")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping of config keys")
+    return data
+
+
+def config_from_dict(values):
+    """Build a TrainConfig, rejecting unknown keys (a typo must not be silently ignored)."""
+    values = dict(values)
+    gan_values = values.pop("gan", None) or {}
+    _reject_unknown(values, TrainConfig, "")
+    _reject_unknown(gan_values, GANConfig, "gan.")
+    if "d_filters" in gan_values:
+        gan_values["d_filters"] = tuple(gan_values["d_filters"])
+    hints = typing.get_type_hints(TrainConfig)
+    for key, value in values.items():
+        if hints[key] in (float, float | None) and isinstance(value, int) and value is not True:
+            values[key] = float(value)
+    return TrainConfig(**values, gan=GANConfig(**gan_values))
+
+
+def _reject_unknown(values, cls, prefix):
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"unknown config key(s): {', '.join(prefix + k for k in unknown)}")
+
+
+def resolve_config(recipe=None, options=None, assignments=()):
+    """Defaults < recipe file < options dict < `--set` assignments."""
+    values = read_yaml(recipe) if recipe else {}
+    values = merge(values, {k: v for k, v in (options or {}).items() if v is not None})
+    values = merge(values, parse_set(assignments))
+    return config_from_dict(values)
+
+
+def write_config(config, path):
+    """Write the resolved config as YAML (atomically)."""
+    path = Path(path)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,75 @@
+"""U-Net colorizer: encoder-decoder with skip connections, normalized L -> normalized ab."""
+
+import keras
+from keras import layers
+
+from kcolor.models.blocks import apply_ab_head, apply_conv_block, apply_upsample, lightness_input
+
+
+@keras.saving.register_keras_serializable(package="kcolor")
+class UNetColorizer(keras.Model):
+    """U-Net generator with `len(filters) - 1` downsamplings; H and W must be multiples of
+    `2 ** (len(filters) - 1)` (`size_multiple`).
+
+    Args:
+        filters: channels per level, from the full-resolution level down to the bottleneck.
+            The study's U-Net is `(32, 64, 128, 256, 512)` (4 down, 4 up, ~2.6 M parameters
+            here with plain convolutions... see docs/models.md for measured counts).
+        conv: "plain" or "separable" (depthwise-separable) 3x3 convolutions. The first block
+            always uses plain convolutions (a depthwise conv on one input channel is wasteful).
+        norm: "batch", "group", "instance" or "none".
+        dropout: dropout rate in the bottleneck (0 disables).
+
+    Example:
+        >>> model = UNetColorizer(filters=(8, 16, 32))
+        >>> model(np.zeros((1, 32, 32, 1))).shape  # (1, 32, 32, 2)
+    """
+
+    def __init__(
+        self,
+        filters=(32, 64, 128, 256, 512),
+        conv="plain",
+        norm="batch",
+        dropout=0.0,
+        name="unet_colorizer",
+        **kwargs,
+    ):
+        filters = tuple(int(f) for f in filters)
+        if len(filters) < 2:
+            raise ValueError("a U-Net needs at least two levels of filters")
+        inputs = lightness_input()
+        x = inputs
+        skips = []
+        for level, width in enumerate(filters[:-1]):
+            block_conv = "plain" if level == 0 else conv
+            x = apply_conv_block(x, width, block_conv, norm, f"down{level}")
+            skips.append(x)
+            x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
+        x = apply_conv_block(x, filters[-1], conv, norm, "bottleneck")
+        if dropout:
+            x = layers.Dropout(dropout, name="bottleneck_dropout")(x)
+        for level in reversed(range(len(filters) - 1)):
+            x = apply_upsample(x, filters[level], f"up{level}")
+            x = layers.Concatenate(name=f"up{level}_concat")([x, skips[level]])
+            x = apply_conv_block(x, filters[level], conv, norm, f"up{level}")
+        outputs = apply_ab_head(x)
+        super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
+        self.filters = filters
+        self.conv = conv
+        self.norm = norm
+        self.dropout = dropout
+
+    @property
+    def size_multiple(self):
+        """Input height and width must be multiples of this."""
+        return 2 ** (len(self.filters) - 1)
+
+    def get_config(self):
+        return {
+            "filters": list(self.filters),
+            "conv": self.conv,
+            "norm": self.norm,
+            "dropout": self.dropout,
+            "name": self.name,
+            "trainable": self.trainable,
+        }

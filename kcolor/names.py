@@ -1,0 +1,8 @@
+"""Names of the choices kcolor offers, importable without TensorFlow (for the CLI's --help)."""
+
+GENERATOR_ARCHS = ("default", "unet", "cnn")
+ARCHS = GENERATOR_ARCHS + ("gan",)
+REGRESSION_LOSSES = ("mse", "l1", "huber")
+ADVERSARIAL_KINDS = ("vanilla", "lsgan", "hinge")
+STRATEGIES = ("auto", "default", "mirrored", "multi-worker", "tpu")
+PRECISIONS = ("off", "bf16", "fp16")

@@ -1,0 +1,228 @@
+"""`train(config)`: build data, model and callbacks for one run folder, fit, save the generator.
+
+Run folder layout:
+
+    RUN_DIR/config.yaml            resolved config (what `--resume` reads back)
+    RUN_DIR/history.csv            one row per epoch: train and val losses and metrics
+    RUN_DIR/tensorboard/           TensorBoard logs
+    RUN_DIR/checkpoints/           epoch-NNN.weights.h5 (last k), best.weights.h5, best.txt
+    RUN_DIR/backup/                state for --resume (weights, optimizer, epoch), also mid-epoch
+    RUN_DIR/samples/epoch-NNN.png  gray | prediction | truth on a fixed validation batch
+    RUN_DIR/generator.keras        the trained generator (what evaluate/colorize/export use)
+"""
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from kcolor import callbacks as kc
+from kcolor.config import write_config
+from kcolor.data import DataConfig, PipelineStats, build_dataset
+from kcolor.distribute import make_strategy, worker_identity
+from kcolor.losses import build_regression_loss
+from kcolor.models import ColorGAN, PatchDiscriminator, build_generator
+from kcolor.sources import TFDSSource, parse_source, split_relpaths
+
+log = logging.getLogger(__name__)
+
+GENERATOR_FILE = "generator.keras"
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start or had to stop; the message says why and what is kept."""
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    generator_path: Path
+    history: dict
+    epochs_run: int
+
+
+def train(config, resume=False):
+    """Train one model as `config` says; returns a TrainResult.
+
+    Args:
+        config: a TrainConfig.
+        resume: continue from `RUN_DIR/backup` (weights, optimizer state, epoch) when it exists;
+            without it, a run folder that already holds a backup is refused.
+
+    Raises:
+        TrainingError: no usable images, an existing run without `resume`, a NaN loss.
+    """
+    run_dir = Path(config.run_dir)
+    chief, task_index = worker_identity()
+    write_dir = run_dir if chief else run_dir / ".workers" / f"worker-{task_index}"
+    has_backup = (write_dir / "backup").is_dir()
+    if has_backup and not resume:
+        raise TrainingError(
+            f"{run_dir} already holds a run: pass --resume to continue it, or another --run-dir"
+        )
+    if resume and not has_backup:
+        log.info("nothing to resume in %s: starting a new run", run_dir)
+    write_dir.mkdir(parents=True, exist_ok=True)
+    if chief:
+        write_config(config, run_dir / "config.yaml")
+
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    _set_precision(config.mixed_precision)
+    strategy = make_strategy(config.strategy)
+
+    train_ds, val_ds, stats = _datasets(config)
+    sample_l, sample_ab = _sample_batch(val_ds if val_ds is not None else train_ds, config, stats)
+
+    with strategy.scope():
+        model, generator, monitor = build_model(config, val_ds is not None)
+
+    nan_guard = kc.NaNGuard()
+    backup_freq = config.backup_every_steps if config.backup_every_steps else "epoch"
+    callbacks = [
+        nan_guard,
+        kc.RunBackup(str(write_dir / "backup"), nan_guard, save_freq=backup_freq),
+        kc.EpochCheckpoints(write_dir / "checkpoints", monitor, nan_guard, config.keep_checkpoints),
+        kc.HistoryCSV(write_dir / "history.csv", nan_guard),
+        kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
+        keras.callbacks.TensorBoard(str(write_dir / "tensorboard"), profile_batch=0),
+    ]
+    history = model.fit(
+        train_ds,
+        epochs=config.epochs,
+        steps_per_epoch=config.steps_per_epoch,
+        validation_data=val_ds,
+        validation_steps=config.validation_steps,
+        callbacks=callbacks,
+        verbose=1 if chief else 0,
+        shuffle=False,  # the tf.data pipeline shuffles
+    )
+    log.info("data: %s", stats.summary())
+    if nan_guard.diverged:
+        epoch, step, keys = nan_guard.diverged_at
+        raise TrainingError(
+            f"training stopped: {', '.join(keys)} became NaN or infinite at epoch {epoch}, "
+            f"step {step}. The last good state is kept in {write_dir / 'checkpoints'} and "
+            f"{write_dir / 'backup'}; try a lower --lr, or --resume after changing it."
+        )
+    generator_path = write_dir / GENERATOR_FILE
+    tmp = write_dir / f".tmp-{GENERATOR_FILE}"
+    generator.save(tmp)
+    os.replace(tmp, generator_path)
+    return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+
+
+def _set_precision(mode):
+    policy = {"off": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}[mode]
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def _data_config(config, training):
+    return DataConfig(
+        image_size=config.image_size,
+        batch_size=config.batch_size,
+        training=training,
+        val_fraction=config.val_fraction,
+        seed=config.seed,
+        cache=config.cache,
+        skip_gray=config.skip_gray,
+        min_colorfulness=config.min_colorfulness,
+        repeat=training and config.steps_per_epoch is not None,
+        tfds_data_dir=config.tfds_data_dir,
+    )
+
+
+def _datasets(config):
+    """Train and validation datasets; a folder without --val-data splits by path hash."""
+    stats = PipelineStats()
+    train_cfg = _data_config(config, training=True)
+    val_cfg = _data_config(config, training=False)
+    try:
+        source = parse_source(config.data)
+        if config.val_data:
+            train_ds = build_dataset(config.data, train_cfg, stats=stats)
+            val_ds = build_dataset(config.val_data, val_cfg)
+        elif isinstance(source, TFDSSource):
+            log.warning("no --val-data for a TFDS source: training without validation")
+            train_ds, val_ds = build_dataset(config.data, train_cfg, stats=stats), None
+        elif not split_relpaths(source.relpaths, "val", config.val_fraction):
+            log.warning(
+                "%s is too small for a %.0f%% validation split: training without validation "
+                "(pass --val-data)",
+                config.data,
+                100 * config.val_fraction,
+            )
+            train_ds, val_ds = build_dataset(config.data, train_cfg, stats=stats), None
+        else:
+            train_ds = build_dataset(config.data, train_cfg, stats=stats, subset="train")
+            val_ds = build_dataset(config.data, val_cfg, subset="val")
+    except (FileNotFoundError, ValueError) as err:
+        raise TrainingError(str(err)) from None
+    return train_ds, val_ds, stats
+
+
+def _sample_batch(dataset, config, stats):
+    """First batch of `dataset`, cut to `sample_count` images; also proves the data is not empty."""
+    try:
+        lightness, ab = next(iter(dataset.take(1)))
+    except StopIteration:
+        raise TrainingError(
+            f"no usable images in {config.data} ({stats.summary()}); with --batch-size "
+            f"{config.batch_size}, training needs at least one full batch"
+        ) from None
+    count = config.sample_count
+    return lightness.numpy()[:count], ab.numpy()[:count]
+
+
+def build_model(config, has_validation):
+    """Model to fit, the generator inside it, and the metric that picks the best checkpoint.
+
+    Call it inside the strategy's scope.
+    """
+    prefix = "val_" if has_validation else ""
+    if config.arch == "gan":
+        gan_cfg = config.gan
+        generator = _initial_generator(config, gan_cfg.generator)
+        discriminator = PatchDiscriminator(filters=gan_cfg.d_filters, norm=gan_cfg.d_norm)
+        model = ColorGAN(
+            generator,
+            discriminator,
+            adversarial=gan_cfg.adversarial,
+            l1_weight=gan_cfg.l1_weight,
+            label_smoothing=gan_cfg.label_smoothing,
+            instance_noise=gan_cfg.instance_noise,
+            seed=config.seed,
+        )
+        model.compile(
+            g_optimizer=_adam(config.lr, config),
+            d_optimizer=_adam(gan_cfg.d_lr or config.lr, config),
+        )
+        return model, generator, f"{prefix}l1"
+    generator = _initial_generator(config, config.arch)
+    generator.compile(
+        optimizer=_adam(config.lr, config),
+        loss=build_regression_loss(config.loss, config.huber_delta),
+        metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
+    )
+    return generator, generator, f"{prefix}loss"
+
+
+def _adam(lr, config):
+    optimizer = keras.optimizers.Adam(lr, beta_1=config.beta_1)
+    if config.mixed_precision == "fp16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def _initial_generator(config, arch):
+    if not config.init_generator:
+        return build_generator(arch, **config.model)
+    path = Path(config.init_generator)
+    if path.is_dir():
+        path = path / GENERATOR_FILE
+    if not path.is_file():
+        raise TrainingError(f"--init-generator: {path} not found (a run dir or a .keras file)")
+    log.info("starting the generator from %s", path)
+    return keras.saving.load_model(path, compile=False)
