@@ -53,3 +53,7 @@ def main(verbose):
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s"
     )
+
+
+if __name__ == "__main__":
+    main()

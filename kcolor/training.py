@@ -13,6 +13,7 @@ Run folder layout:
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,16 +90,19 @@ def train(config, resume=False):
         kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
         keras.callbacks.TensorBoard(str(write_dir / "tensorboard"), profile_batch=0),
     ]
-    history = model.fit(
-        train_ds,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_data=val_ds,
-        validation_steps=config.validation_steps,
-        callbacks=callbacks,
-        verbose=1 if chief else 0,
-        shuffle=False,  # the tf.data pipeline shuffles
-    )
+    with warnings.catch_warnings():
+        # Validation data has unknown length (filtered files), so Keras warns when it ends.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        history = model.fit(
+            train_ds,
+            epochs=config.epochs,
+            steps_per_epoch=config.steps_per_epoch,
+            validation_data=val_ds,
+            validation_steps=config.validation_steps,
+            callbacks=callbacks,
+            verbose=1 if chief else 0,
+            shuffle=False,  # the tf.data pipeline shuffles
+        )
     log.info("data: %s", stats.summary())
     if nan_guard.diverged:
         epoch, step, keys = nan_guard.diverged_at

@@ -1,0 +1,212 @@
+"""kcolor train end to end: run folder contents, resume after kill -9, NaN stop, clear errors."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from kcolor.cli.main import main
+
+from kcolor.config import config_from_dict
+from kcolor.training import TrainingError, build_model, train
+
+TINY_GAN = ["--set", "gan.d_filters=[4,8]", "--set", "model.filters=[4,8]"]
+
+
+def _history(run_dir):
+    with open(run_dir / "history.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_cli_gan_run_writes_the_whole_run_folder(shared_data, tmp_path):
+    run = tmp_path / "RUN"
+    args = [
+        "train",
+        "--arch",
+        "gan",
+        "--data",
+        str(shared_data / "set14"),
+        "--image-size",
+        "32",
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "2",
+        "--run-dir",
+        str(run),
+        *TINY_GAN,
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    rows = _history(run)
+    assert len(rows) == 1 and {"d_loss", "g_loss", "l1"} <= set(rows[0])
+    assert (run / "checkpoints" / "epoch-001.weights.h5").is_file()
+    assert (run / "checkpoints" / "best.weights.h5").is_file()
+    assert (run / "samples" / "epoch-001.png").is_file()
+    assert (run / "config.yaml").is_file() and any((run / "tensorboard").rglob("*tfevents*"))
+    generator = keras.saving.load_model(run / "generator.keras")
+    assert generator.output_shape == (None, None, None, 2)
+    # The same folder again without --resume is refused, not overwritten.
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code != 0 and "--resume" in again.output
+
+
+def test_regression_run_with_validation_and_resume_keeps_optimizer_state(awkward_folder, tmp_path):
+    values = {
+        "arch": "unet",
+        "loss": "huber",
+        "data": str(awkward_folder / "good"),
+        "val_data": str(awkward_folder),
+        "image_size": 32,
+        "batch_size": 2,
+        "epochs": 1,
+        "steps_per_epoch": 3,
+        "run_dir": str(tmp_path / "run"),
+        "seed": 0,
+        "model": {"filters": [4, 8]},
+        "lr": 1e-3,
+    }
+    first = train(config_from_dict(values))
+    assert {"loss", "val_loss", "ab_mae", "val_ab_mae"} <= set(first.history)
+    second = train(config_from_dict({**values, "epochs": 2}), resume=True)
+    assert second.epochs_run == 1  # only epoch 2 ran
+    assert [row["epoch"] for row in _history(tmp_path / "run")] == ["1", "2"]
+    model, _, _ = build_model(config_from_dict(values), has_validation=True)
+    model.optimizer.build(model.trainable_variables)
+    model.load_weights(tmp_path / "run" / "backup" / "latest.weights.h5")
+    assert int(model.optimizer.iterations.numpy()) == 6  # 3 steps x 2 epochs, Adam moments too
+
+
+def test_resume_after_kill_9_mid_epoch(shared_data, tmp_path):
+    run = tmp_path / "run"
+    args = [
+        sys.executable,
+        "-m",
+        "kcolor.cli.main",
+        "train",
+        "--arch",
+        "default",
+        "--data",
+        str(shared_data / "set14"),
+        "--image-size",
+        "64",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "3",
+        "--steps-per-epoch",
+        "40",
+        "--run-dir",
+        str(run),
+        "--seed",
+        "1",
+        "--set",
+        "model.filters=[4,8]",
+        "--set",
+        "backup_every_steps=2",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    metadata = run / "backup" / "training_metadata.json"
+    deadline = time.time() + 300
+    try:
+        while time.time() < deadline:  # wait for a mid-epoch backup in epoch 2
+            if metadata.is_file():
+                try:
+                    state = json.loads(metadata.read_text())
+                except ValueError:
+                    state = {}
+                if state.get("epoch") == 1 and state.get("batch", 0) > 0:
+                    break
+            assert proc.poll() is None, proc.stdout.read().decode()
+            time.sleep(0.02)
+        else:
+            pytest.fail("no mid-epoch backup appeared")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (run / "generator.keras").exists()
+    assert [row["epoch"] for row in _history(run)] == ["1"]
+
+    resumed = subprocess.run(
+        [*args[:3], "train", "--run-dir", str(run), "--resume"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "Epoch 2/3" in resumed.stdout and "Epoch 1/3" not in resumed.stdout
+    assert [row["epoch"] for row in _history(run)] == ["1", "2", "3"]
+    assert (run / "generator.keras").is_file()
+
+
+def test_nan_loss_stops_with_a_clear_message_and_keeps_good_checkpoints(
+    shared_data, tmp_path, monkeypatch
+):
+    import tensorflow as tf
+
+    import kcolor.training as training
+
+    class NaNAfterFirstEpoch(keras.losses.Loss):
+        def __init__(self):
+            super().__init__(name="nan_after")
+            self.calls = tf.Variable(0, trainable=False)
+
+        def call(self, y_true, y_pred):
+            self.calls.assign_add(1)
+            poison = tf.where(self.calls > 3, np.nan, 0.0)
+            return tf.reduce_mean(tf.abs(y_true - y_pred), axis=-1) + poison
+
+    monkeypatch.setattr(training, "build_regression_loss", lambda *a: NaNAfterFirstEpoch())
+    run = tmp_path / "run"
+    config = config_from_dict(
+        {
+            "data": str(shared_data / "set14"),
+            "image_size": 32,
+            "batch_size": 4,
+            "epochs": 3,
+            "steps_per_epoch": 3,
+            "run_dir": str(run),
+            "model": {"filters": [4, 8]},
+        }
+    )
+    with pytest.raises(TrainingError, match="NaN or infinite at epoch 2"):
+        train(config)
+    assert sorted(p.name for p in (run / "checkpoints").glob("epoch-*")) == ["epoch-001.weights.h5"]
+    assert json.loads((run / "backup" / "training_metadata.json").read_text())["epoch"] == 1
+    assert [row["epoch"] for row in _history(run)] == ["1"]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--data", "NOWHERE"], "no such file or folder"),
+        (["--data", "EMPTY"], "no image files"),
+        (["--data", "GRAY"], "no usable images"),
+        (["--data", "GOOD", "--set", "epoch=3"], "unknown config key(s): epoch"),
+        (["--data", "GOOD", "--arch", "resnet"], "Invalid value for '--arch'"),
+        ([], "data is required"),
+    ],
+)
+def test_clear_errors(awkward_folder, tmp_path, extra, message):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "gray").mkdir()
+    (tmp_path / "gray" / "g.jpg").write_bytes((awkward_folder / "gray.jpg").read_bytes())
+    paths = {
+        "NOWHERE": str(tmp_path / "nowhere"),
+        "EMPTY": str(tmp_path / "empty"),
+        "GRAY": str(tmp_path / "gray"),
+        "GOOD": str(awkward_folder / "good"),
+    }
+    extra = [paths.get(arg, arg) for arg in extra]
+    result = CliRunner().invoke(main, ["train", "--run-dir", str(tmp_path / "run"), *extra])
+    assert result.exit_code != 0
+    assert message in result.output
