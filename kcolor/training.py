@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from kcolor import callbacks as kc
 from kcolor.config import write_config
@@ -90,7 +91,9 @@ def train(config, resume=False):
         kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
         keras.callbacks.TensorBoard(str(write_dir / "tensorboard"), profile_batch=0),
     ]
-    with warnings.catch_warnings():
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        _work_around_keras_multi_worker_bugs(model)
+    with warnings.catch_warnings(), strategy.scope():
         # Validation data has unknown length (filtered files), so Keras warns when it ends.
         warnings.filterwarnings("ignore", message="Your input ran out of data")
         history = model.fit(
@@ -116,6 +119,34 @@ def train(config, resume=False):
     generator.save(tmp)
     os.replace(tmp, generator_path)
     return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+
+
+def _work_around_keras_multi_worker_bugs(model):
+    """Make Keras 3 `fit` run under MultiWorkerMirroredStrategy (keras-team/keras#20585).
+
+    Keras 3.15 fails there twice: its eager "symbolic build" reduces the first batch with
+    `strategy.reduce`, and it reduces each scalar loss and metric with `axis=0`. Without a stored
+    strategy Keras builds while tracing instead (taking the strategy from the scope), and scalar
+    logs are averaged over replicas with `axis=None`. Only used for this strategy.
+    """
+    from keras.src.backend.tensorflow import trainer as tf_trainer
+
+    model._distribute_strategy = None
+    original = getattr(
+        tf_trainer.reduce_per_replica, "kcolor_original", tf_trainer.reduce_per_replica
+    )
+
+    def reduce_per_replica(values, strategy, reduction):
+        if reduction in ("auto", "mean") and isinstance(
+            strategy, tf.distribute.MultiWorkerMirroredStrategy
+        ):
+            return keras.tree.map_structure(
+                lambda value: strategy.reduce("MEAN", value, axis=None), values
+            )
+        return original(values, strategy, reduction)
+
+    reduce_per_replica.kcolor_original = original
+    tf_trainer.reduce_per_replica = reduce_per_replica
 
 
 def _set_precision(mode):
