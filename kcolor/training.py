@@ -70,6 +70,27 @@ def train(config, resume=False):
     if chief:
         write_config(config, run_dir / "config.yaml")
 
+    previous_policy = keras.mixed_precision.global_policy()
+    try:
+        generator, history, nan_guard = _fit(config, write_dir, chief)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+    if nan_guard.diverged:
+        epoch, step, keys = nan_guard.diverged_at
+        raise TrainingError(
+            f"training stopped: {', '.join(keys)} became NaN or infinite at epoch {epoch}, "
+            f"step {step}. The last good state is kept in {write_dir / 'checkpoints'} and "
+            f"{write_dir / 'backup'}; try a lower --lr, or --resume after changing it."
+        )
+    generator_path = write_dir / GENERATOR_FILE
+    tmp = write_dir / f".tmp-{GENERATOR_FILE}"
+    _float32_copy(generator).save(tmp)
+    os.replace(tmp, generator_path)
+    return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+
+
+def _fit(config, write_dir, chief):
+    """Build everything under the strategy and precision policy, then fit."""
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     _set_precision(config.mixed_precision)
@@ -107,18 +128,20 @@ def train(config, resume=False):
             shuffle=False,  # the tf.data pipeline shuffles
         )
     log.info("data: %s", stats.summary())
-    if nan_guard.diverged:
-        epoch, step, keys = nan_guard.diverged_at
-        raise TrainingError(
-            f"training stopped: {', '.join(keys)} became NaN or infinite at epoch {epoch}, "
-            f"step {step}. The last good state is kept in {write_dir / 'checkpoints'} and "
-            f"{write_dir / 'backup'}; try a lower --lr, or --resume after changing it."
-        )
-    generator_path = write_dir / GENERATOR_FILE
-    tmp = write_dir / f".tmp-{GENERATOR_FILE}"
-    generator.save(tmp)
-    os.replace(tmp, generator_path)
-    return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+    return generator, history, nan_guard
+
+
+def _float32_copy(generator):
+    """The generator rebuilt under the float32 policy with the same weights.
+
+    Mixed-precision training stores float32 weights but records bf16/fp16 compute in every layer;
+    the saved artifact should run in float32 everywhere (evaluation, export, CPUs without bf16).
+    """
+    if all(layer.dtype_policy.name == "float32" for layer in generator.layers):
+        return generator
+    copy = type(generator).from_config(generator.get_config())
+    copy.set_weights(generator.get_weights())
+    return copy
 
 
 def _work_around_keras_multi_worker_bugs(model):

@@ -210,3 +210,52 @@ def test_clear_errors(awkward_folder, tmp_path, extra, message):
     result = CliRunner().invoke(main, ["train", "--run-dir", str(tmp_path / "run"), *extra])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_bf16_run_saves_a_float32_generator_and_restores_the_policy(shared_data, tmp_path):
+    config = config_from_dict(
+        {
+            "data": str(shared_data / "set5"),
+            "image_size": 32,
+            "batch_size": 2,
+            "epochs": 1,
+            "steps_per_epoch": 2,
+            "mixed_precision": "bf16",
+            "run_dir": str(tmp_path / "run"),
+            "model": {"filters": [4, 8]},
+        }
+    )
+    result = train(config)
+    assert np.isfinite(result.history["loss"][-1])
+    assert keras.mixed_precision.global_policy().name == "float32"
+    generator = keras.saving.load_model(result.generator_path)
+    assert {layer.dtype_policy.name for layer in generator.layers} == {"float32"}
+
+
+def test_gan_fine_tune_starts_from_a_trained_generator(shared_data, tmp_path):
+    base = {
+        "data": str(shared_data / "set5"),
+        "image_size": 32,
+        "batch_size": 2,
+        "epochs": 1,
+        "steps_per_epoch": 1,
+        "model": {"filters": [4, 8]},
+        "seed": 0,
+    }
+    pretrained = train(config_from_dict({**base, "run_dir": str(tmp_path / "pre")}))
+    config = config_from_dict(
+        {
+            **base,
+            "arch": "gan",
+            "run_dir": str(tmp_path / "gan"),
+            "init_generator": str(tmp_path / "pre"),
+            "gan": {"d_filters": [4, 8]},
+        }
+    )
+    model, generator, _ = build_model(config, has_validation=False)
+    start = keras.saving.load_model(pretrained.generator_path)
+    for a, b in zip(generator.get_weights(), start.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert isinstance(model.discriminator, keras.Model)
+    with pytest.raises(TrainingError, match="not found"):
+        build_model(config_from_dict({**base, "init_generator": str(tmp_path / "nope")}), False)
