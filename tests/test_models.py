@@ -103,3 +103,26 @@ def test_gan_train_step_updates_both_networks(adversarial):
     assert evaluated["g_loss"] == pytest.approx(
         evaluated["g_adv"] + 100 * evaluated["l1"], rel=1e-4
     )
+
+
+def test_default_generator_converts_to_tflite_with_builtin_ops_only(tmp_path):
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    generator = build_generator("default")
+    path = tmp_path / "default.tflite"
+    generator.export(
+        str(path),
+        format="litert",
+        verbose=False,
+        input_signature=[tf.TensorSpec([1, 64, 64, 1], tf.float32)],
+    )
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    lightness = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 1)).astype("float32")
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], lightness)
+    interpreter.invoke()
+    lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(lite, generator.predict(lightness, verbose=0), atol=1e-5)
+    ops = {op["op_name"] for op in interpreter._get_ops_details()}
+    assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
