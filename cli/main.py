@@ -12,6 +12,7 @@ from kcolor import __version__
 SUBCOMMANDS = {
     "check-data": "kcolor.cli.check_data:check_data",
     "train": "kcolor.cli.train:train",
+    "evaluate": "kcolor.cli.evaluate:evaluate",
 }
 
 

@@ -1,0 +1,98 @@
+"""`kcolor evaluate`: score models (and the gray baseline) on a data source."""
+
+import click
+
+from kcolor.names import EVAL_METRICS, PROTOCOLS
+
+
+@click.command("evaluate")
+@click.argument("models", nargs=-1, required=True)
+@click.option(
+    "--data", required=True, help="Evaluation photos: a folder, a .txt list or tfds:NAME[:SPLIT]."
+)
+@click.option(
+    "--image-size",
+    default=256,
+    show_default=True,
+    type=click.IntRange(min=16),
+    help="Short side resize, then center crop to this square.",
+)
+@click.option("--limit", type=click.IntRange(min=1), help="Score at most this many images.")
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--protocol",
+    type=click.Choice(PROTOCOLS),
+    default="standard",
+    show_default=True,
+    help="standard: literature conventions; seed: the study's own formulas.",
+)
+@click.option(
+    "--metrics",
+    "metric_list",
+    metavar="LIST",
+    help=f"Comma-separated subset of {','.join(EVAL_METRICS)} [default: all; FID is "
+    "skipped with a notice when no Inception weights are available].",
+)
+@click.option(
+    "--inception-weights",
+    type=click.Path(dir_okay=False),
+    help="InceptionV3 weights file (with top) for FID; or set KCOLOR_INCEPTION_WEIGHTS.",
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False), help="Also write results here."
+)
+@click.option(
+    "--samples",
+    "samples_dir",
+    type=click.Path(file_okay=False),
+    help="Write side-by-side grids (gray | each model | truth) here.",
+)
+@click.option("--tfds-data-dir", type=click.Path(file_okay=False))
+def evaluate(
+    models,
+    data,
+    image_size,
+    limit,
+    batch_size,
+    protocol,
+    metric_list,
+    inception_weights,
+    json_path,
+    samples_dir,
+    tfds_data_dir,
+):
+    """Score MODELS on --data and print one row per model.
+
+    MODEL is a run folder, a .keras file, a SavedModel folder, a .tflite file, or `gray` (the
+    baseline that predicts no color). Example:
+
+        kcolor evaluate gray runs/default-l1 --data ../shared/data/coco_val2017 --json out.json
+    """
+    import json
+    from pathlib import Path
+
+    from kcolor.callbacks import atomic_write_bytes
+    from kcolor.evaluation import EvaluationError, format_table
+    from kcolor.evaluation import evaluate as run_evaluation
+
+    names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
+    try:
+        result = run_evaluation(
+            models,
+            data,
+            image_size=image_size,
+            batch_size=batch_size,
+            limit=limit,
+            protocol=protocol,
+            metric_names=names,
+            inception_weights=inception_weights,
+            samples_dir=samples_dir,
+            tfds_data_dir=tfds_data_dir,
+        )
+    except EvaluationError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(format_table(result))
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(json_path, (json.dumps(result, indent=2) + "\n").encode("utf-8"))
+        click.echo(f"wrote {json_path}")

@@ -1,0 +1,398 @@
+"""Score colorizers on a data source, under the standard protocol or the study's ("seed") one.
+
+Conventions are stated in docs/evaluation.md and in each metric's docstring (kcolor/metrics.py).
+Evaluation images come from `build_dataset(training=False)`: the short side resized to
+`image_size`, then the center square crop (deterministic); grayscale photos are skipped because
+they carry no color to score. Statistics accumulate batch by batch, so memory does not grow with
+the number of images (FID keeps running sums, not images).
+"""
+
+import io
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from kcolor import color, metrics
+from kcolor.callbacks import atomic_write_bytes
+from kcolor.data import DataConfig, PipelineStats, build_dataset
+from kcolor.fid import (
+    GaussianStats,
+    InceptionFeatures,
+    InceptionWeightsUnavailable,
+    frechet_distance,
+    resolve_inception_weights,
+)
+from kcolor.names import EVAL_METRICS, PROTOCOLS
+
+log = logging.getLogger(__name__)
+
+METRICS = EVAL_METRICS
+GRAY_BASELINE = "gray"
+
+
+class EvaluationError(RuntimeError):
+    """A model or option that cannot be evaluated; the message says why in one line."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Models to score
+
+
+class GrayBaseline:
+    """Predicts ab = 0: the input's own lightness as a gray image."""
+
+    name = GRAY_BASELINE
+
+    def predict_ab(self, l_norm):
+        return np.zeros(l_norm.shape[:-1] + (2,), np.float32)
+
+
+class KerasGenerator:
+    """A `.keras` generator, or the `generator.keras` of a run folder."""
+
+    def __init__(self, path, name):
+        import keras
+
+        import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
+
+        self.name = name
+        self.model = keras.saving.load_model(path, compile=False)
+
+    def predict_ab(self, l_norm):
+        return np.asarray(self.model.predict_on_batch(l_norm), np.float32)
+
+
+class SavedModelGenerator:
+    """A SavedModel whose serving signature maps normalized L to normalized ab."""
+
+    def __init__(self, path, name):
+        self.name = name
+        loaded = tf.saved_model.load(str(path))
+        self._keep = loaded
+        self.signature = loaded.signatures["serving_default"]
+        self.input_name = next(iter(self.signature.structured_input_signature[1]))
+
+    def predict_ab(self, l_norm):
+        outputs = self.signature(**{self.input_name: tf.constant(l_norm)})
+        return np.asarray(next(iter(outputs.values())), np.float32)
+
+
+class LiteRTGenerator:
+    """A `.tflite` generator run by ai-edge-litert, one image at a time (the phone's path)."""
+
+    def __init__(self, path, name):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.name = name
+        self.interpreter = Interpreter(model_path=str(path))
+        self.input = self.interpreter.get_input_details()[0]
+        self.output_index = self.interpreter.get_output_details()[0]["index"]
+        self._shape = None
+
+    def predict_ab(self, l_norm):
+        results = []
+        for image in l_norm:
+            batch = image[np.newaxis].astype(np.float32)
+            if self._shape != batch.shape:
+                if tuple(self.input["shape"]) != batch.shape:
+                    self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
+                self.interpreter.allocate_tensors()
+                self._shape = batch.shape
+            self.interpreter.set_tensor(self.input["index"], batch)
+            self.interpreter.invoke()
+            results.append(self.interpreter.get_tensor(self.output_index)[0])
+        return np.stack(results).astype(np.float32)
+
+
+def load_model_for_evaluation(spec):
+    """Turn a MODEL argument into a predictor: `gray`, a run folder, `.keras`, SavedModel dir,
+    or `.tflite`."""
+    if spec == GRAY_BASELINE:
+        return GrayBaseline()
+    path = Path(spec)
+    if path.is_dir() and (path / "generator.keras").is_file():
+        return KerasGenerator(path / "generator.keras", spec)
+    if path.is_dir() and (path / "saved_model.pb").is_file():
+        return SavedModelGenerator(path, spec)
+    if path.is_file() and path.suffix == ".keras":
+        return KerasGenerator(path, spec)
+    if path.is_file() and path.suffix == ".tflite":
+        return LiteRTGenerator(path, spec)
+    if path.exists():
+        raise EvaluationError(
+            f"{spec}: not a run folder, .keras file, SavedModel folder or .tflite file"
+        )
+    raise EvaluationError(
+        f"{spec}: no such model (a run folder, .keras, SavedModel folder, .tflite, or 'gray'; "
+        "no trained default model ships yet)"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Accumulation
+
+
+@dataclass
+class _Scores:
+    """Per-image (or per-batch, for the seed MSE/PSNR) values of one model."""
+
+    values: dict = field(default_factory=dict)
+    fid_stats: GaussianStats | None = None
+
+    def add(self, name, batch_values):
+        self.values.setdefault(name, []).extend(np.asarray(batch_values, np.float64).ravel())
+
+    def summary(self):
+        return {
+            name: {"mean": float(np.mean(v)), "std": float(np.std(v)), "n": len(v)}
+            for name, v in self.values.items()
+        }
+
+
+def _lab_as_rgb255(l_norm, ab_norm):
+    """The study's FID input: Lab scaled to [0, 1] channel-wise (L / 100, (ab + 128) / 255),
+    fed to Inception as if it were RGB; returned on the 0-255 scale."""
+    lightness = color.denormalize_l(l_norm) / 100.0
+    ab = metrics.seed_scale_ab(color.denormalize_ab(ab_norm))
+    return tf.concat([tf.cast(lightness, tf.float64), ab], axis=-1) * 255.0
+
+
+def _to_uint8_rgb(l_norm, ab_norm):
+    rgb = color.normalized_lab_to_rgb(l_norm, ab_norm)
+    return tf.cast(tf.round(rgb * 255.0), tf.uint8)
+
+
+def evaluate(
+    model_specs,
+    data,
+    image_size=256,
+    batch_size=16,
+    limit=None,
+    protocol="standard",
+    metric_names=None,
+    inception_weights=None,
+    samples_dir=None,
+    tfds_data_dir=None,
+    progress=True,
+):
+    """Score each model on `data`; returns the JSON-ready result dict (see docs/evaluation.md).
+
+    Args:
+        model_specs: MODEL arguments (see `load_model_for_evaluation`).
+        data: a data source string (kcolor.sources).
+        limit: score at most this many images.
+        protocol: "standard" or "seed".
+        metric_names: subset of METRICS; None means all, with FID skipped (with a notice) when
+            no Inception weights are available. FID asked for explicitly without weights is an
+            error.
+        inception_weights: InceptionV3 weights file (else $KCOLOR_INCEPTION_WEIGHTS, else Keras'
+            download cache).
+        samples_dir: write side-by-side grids (gray | each model | truth) per batch here.
+    """
+    from tqdm.auto import tqdm
+
+    if protocol not in PROTOCOLS:
+        raise EvaluationError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    explicit = metric_names is not None
+    names = list(metric_names or METRICS)
+    unknown = sorted(set(names) - set(METRICS))
+    if unknown:
+        raise EvaluationError(f"unknown metric(s) {', '.join(unknown)}; choose from {METRICS}")
+    notices = []
+    inception = None
+    if "fid" in names:
+        try:
+            inception = InceptionFeatures(resolve_inception_weights(inception_weights))
+        except InceptionWeightsUnavailable as err:
+            if explicit:
+                raise EvaluationError(f"FID: {err}") from None
+            names.remove("fid")
+            notices.append(f"FID skipped: {err}")
+
+    predictors = [load_model_for_evaluation(spec) for spec in model_specs]
+    stats = PipelineStats()
+    config = DataConfig(
+        image_size=image_size, batch_size=batch_size, training=False, tfds_data_dir=tfds_data_dir
+    )
+    try:
+        dataset = build_dataset(data, config, stats=stats)
+    except (FileNotFoundError, ValueError) as err:
+        raise EvaluationError(str(err)) from None
+
+    scores = {p.name: _Scores() for p in predictors}
+    truth_scores = _Scores()
+    if inception is not None:
+        for s in [*scores.values(), truth_scores]:
+            s.fid_stats = GaussianStats(2048 if protocol == "standard" else 1000)
+
+    n_images = 0
+    bar = tqdm(total=limit, unit="img", disable=not progress, desc="evaluating")
+    for batch_index, (l_norm, ab_norm) in enumerate(dataset):
+        if limit is not None and n_images >= limit:
+            break
+        if limit is not None:
+            l_norm, ab_norm = l_norm[: limit - n_images], ab_norm[: limit - n_images]
+        l_np = l_norm.numpy()
+        truth_rgb = _to_uint8_rgb(l_norm, ab_norm)
+        true_ab = color.denormalize_ab(ab_norm)
+        if "colorfulness" in names:
+            truth_scores.add(
+                "colorfulness", metrics.colorfulness(tf.cast(truth_rgb, tf.float32) / 255.0)
+            )
+        if inception is not None:
+            truth_scores.fid_stats.update(
+                _fid_features(inception, protocol, truth_rgb, l_norm, ab_norm)
+            )
+        grids = [_to_uint8_rgb(l_norm, tf.zeros_like(ab_norm))] if samples_dir else None
+        for predictor in predictors:
+            pred_ab_norm = tf.constant(predictor.predict_ab(l_np))
+            pred_rgb = _to_uint8_rgb(l_norm, pred_ab_norm)
+            pred_ab = color.denormalize_ab(pred_ab_norm)
+            _score_batch(
+                scores[predictor.name], names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab
+            )
+            if inception is not None:
+                scores[predictor.name].fid_stats.update(
+                    _fid_features(inception, protocol, pred_rgb, l_norm, pred_ab_norm)
+                )
+            if grids is not None:
+                grids.append(pred_rgb)
+        if grids is not None:
+            grids.append(truth_rgb)
+            _write_grid(samples_dir, batch_index, grids)
+        n_images += int(l_norm.shape[0])
+        bar.update(int(l_norm.shape[0]))
+    bar.close()
+    if n_images == 0:
+        raise EvaluationError(f"no usable images in {data} ({stats.summary()})")
+    if inception is not None and n_images < 2:
+        raise EvaluationError("FID needs at least 2 images")
+
+    results = []
+    for predictor in predictors:
+        summary = scores[predictor.name].summary()
+        if inception is not None:
+            summary["fid"] = _fid_value(scores[predictor.name].fid_stats, truth_scores.fid_stats)
+        ordered = {name: summary[name] for name in names if name in summary}
+        results.append({"model": predictor.name, "metrics": ordered})
+    return {
+        "protocol": protocol,
+        "data": str(data),
+        "image_size": image_size,
+        "n_images": n_images,
+        "skipped": {"grayscale": stats.gray, "unreadable": len(stats.bad)},
+        "conventions": _conventions(protocol),
+        "versions": _versions(),
+        "reference": {"model": "ground truth", "metrics": truth_scores.summary()},
+        "results": results,
+        "notices": notices,
+    }
+
+
+def _score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab):
+    if protocol == "standard":
+        if "mse" in names:
+            scores.add("mse", metrics.ab_mse(pred_ab, true_ab))
+        if "psnr" in names:
+            scores.add("psnr", metrics.psnr_rgb(pred_rgb, truth_rgb))
+        if "ssim" in names:
+            scores.add("ssim", metrics.ssim_rgb(pred_rgb, truth_rgb))
+    else:
+        batch_mse = metrics.seed_ab_mse(pred_ab, true_ab)
+        if "mse" in names:
+            scores.add("mse", batch_mse)
+        if "psnr" in names:
+            scores.add("psnr", metrics.seed_psnr(batch_mse))
+        if "ssim" in names:
+            scores.add("ssim", metrics.seed_ssim_ab(pred_ab, true_ab))
+    if "colorfulness" in names:
+        scores.add("colorfulness", metrics.colorfulness(tf.cast(pred_rgb, tf.float32) / 255.0))
+
+
+def _fid_features(inception, protocol, rgb, l_norm, ab_norm):
+    if protocol == "standard":
+        return inception.pool3(rgb)
+    return inception.logits(_lab_as_rgb255(l_norm, ab_norm))
+
+
+def _fid_value(model_stats, truth_stats):
+    value = frechet_distance(model_stats.mean, model_stats.cov, truth_stats.mean, truth_stats.cov)
+    return {"mean": value, "std": None, "n": model_stats.count}
+
+
+def _write_grid(samples_dir, batch_index, columns):
+    """One PNG per batch: a row per image, columns gray | each model | truth."""
+    samples_dir = Path(samples_dir)
+    samples_dir.mkdir(parents=True, exist_ok=True)
+    rows = np.concatenate(
+        [
+            np.concatenate([c.numpy()[i] for c in columns], axis=1)
+            for i in range(columns[0].shape[0])
+        ],
+        axis=0,
+    )
+    buffer = io.BytesIO()
+    Image.fromarray(rows).save(buffer, format="PNG")
+    atomic_write_bytes(samples_dir / f"batch-{batch_index:04d}.png", buffer.getvalue())
+
+
+def _conventions(protocol):
+    if protocol == "standard":
+        return {
+            "mse": "ab in Lab units, mean over pixels and both channels, per image",
+            "psnr": "sRGB uint8, data_range 255, 10*log10(255^2/MSE), per image",
+            "ssim": "sRGB uint8, Gaussian window 11 sigma 1.5, data_range 255, per image",
+            "fid": "Keras InceptionV3 ImageNet pool3 (2048-d) of sRGB at 299x299",
+            "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
+        }
+    return {
+        "mse": "the study's: ((ab+128)/255) squared error, mean per batch",
+        "psnr": "the study's, NON-STANDARD: 20*log10(1/MSE) per batch (twice the usual value)",
+        "ssim": "the study's: SSIM of the two (ab+128)/255 channels, uniform window 11, "
+        "data_range 1, per image",
+        "fid": "the study's variant: InceptionV3 1000 logits of Lab scaled to [0,1] fed as RGB",
+        "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
+    }
+
+
+def _versions():
+    import keras
+
+    import kcolor
+
+    return {"kcolor": kcolor.__version__, "tensorflow": tf.__version__, "keras": keras.__version__}
+
+
+def format_table(result):
+    """Terminal table: one row per model, `mean +- std` per metric, then the image count."""
+    names = list(dict.fromkeys(k for r in result["results"] for k in r["metrics"]))
+    header = ["model", *names]
+    rows = []
+    for entry in [*result["results"], result["reference"]]:
+        row = [entry["model"]]
+        for name in names:
+            value = entry["metrics"].get(name)
+            if value is None:
+                row.append("")
+            elif value.get("std") is None or math.isnan(value["std"]):
+                row.append(f"{value['mean']:.4f}")
+            else:
+                row.append(f"{value['mean']:.4f} +- {value['std']:.4f}")
+        rows.append(row)
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in [header, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    footer = (
+        f"{result['n_images']} images from {result['data']} at {result['image_size']} px, "
+        f"protocol {result['protocol']}"
+    )
+    if result["protocol"] == "seed":
+        footer += " (PSNR is the study's non-standard 20*log10(1/MSE))"
+    return "\n".join([*lines, footer, *result["notices"]])
