@@ -13,6 +13,7 @@ SUBCOMMANDS = {
     "check-data": "kcolor.cli.check_data:check_data",
     "train": "kcolor.cli.train:train",
     "evaluate": "kcolor.cli.evaluate:evaluate",
+    "plot": "kcolor.cli.plot:plot",
 }
 
 

@@ -15,17 +15,7 @@ import numpy as np
 from PIL import Image
 
 from kcolor import color
-
-
-def atomic_write_bytes(path, data):
-    """Write bytes to `path` through a temporary file and an atomic rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+from kcolor.fileio import atomic_write_bytes
 
 
 def atomic_save_weights(model, path):

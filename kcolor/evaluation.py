@@ -18,7 +18,6 @@ import tensorflow as tf
 from PIL import Image
 
 from kcolor import color, metrics
-from kcolor.callbacks import atomic_write_bytes
 from kcolor.data import DataConfig, PipelineStats, build_dataset
 from kcolor.fid import (
     GaussianStats,
@@ -27,6 +26,7 @@ from kcolor.fid import (
     frechet_distance,
     resolve_inception_weights,
 )
+from kcolor.fileio import atomic_write_bytes
 from kcolor.names import EVAL_METRICS, PROTOCOLS
 
 log = logging.getLogger(__name__)

@@ -206,3 +206,26 @@ def test_fid_end_to_end_with_a_weights_file(shared_data, tmp_path):
     )
     fid = result["results"][0]["metrics"]["fid"]["mean"]
     assert np.isfinite(fid) and fid >= 0
+
+
+def test_plot_loss_curves_and_metric_bars(tiny_run, tmp_path):
+    curves = tmp_path / "curves.png"
+    result = CliRunner().invoke(main, ["plot", str(tiny_run), str(tiny_run), "-o", str(curves)])
+    assert result.exit_code == 0, result.output
+    assert Image.open(curves).size[0] > 100
+    report = {
+        "protocol": "standard",
+        "results": [
+            {"model": "gray", "metrics": {"psnr": {"mean": 23.0, "std": 4.0}}},
+            {"model": "unet", "metrics": {"psnr": {"mean": 24.0, "std": 4.0}}},
+        ],
+    }
+    (tmp_path / "eval.json").write_text(json.dumps(report))
+    bars = tmp_path / "bars.png"
+    result = CliRunner().invoke(
+        main, ["plot", "--metrics", str(tmp_path / "eval.json"), "-o", str(bars)]
+    )
+    assert result.exit_code == 0, result.output
+    assert Image.open(bars).size[0] > 100
+    missing = CliRunner().invoke(main, ["plot", str(tmp_path)])
+    assert missing.exit_code != 0 and "history.csv" in missing.output

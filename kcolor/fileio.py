@@ -1,0 +1,15 @@
+"""Atomic file writes: a kill at any moment leaves the old file or the new one, never half."""
+
+import os
+from pathlib import Path
+
+
+def atomic_write_bytes(path, data):
+    """Write bytes to `path` through a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -1,0 +1,89 @@
+"""The study's report figures with matplotlib: loss curves of runs, bar charts of evaluations."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from kcolor.fileio import atomic_write_bytes
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; never needs a display
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _read_history(run_dir):
+    path = Path(run_dir) / "history.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir}: no history.csv (is it a kcolor run folder?)")
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def plot_histories(run_dirs, out_path):
+    """Train (solid) and validation (dashed) loss per epoch, one color per run.
+
+    GAN runs plot their L1 term (`l1`, `val_l1`), the only loss comparable across runs.
+    """
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for index, run_dir in enumerate(run_dirs):
+        rows = _read_history(run_dir)
+        key = "loss" if "loss" in rows[0] else "l1"
+        epochs = [int(row["epoch"]) for row in rows]
+        colour = f"C{index % 10}"
+        label = Path(run_dir).name
+        ax.plot(epochs, [float(row[key]) for row in rows], color=colour, label=f"{label} {key}")
+        if f"val_{key}" in rows[0]:
+            ax.plot(
+                epochs,
+                [float(row[f"val_{key}"]) for row in rows],
+                color=colour,
+                linestyle="--",
+                label=f"{label} val_{key}",
+            )
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Training (solid) and validation (dashed) loss")
+    ax.legend(fontsize="small")
+    _save(fig, out_path)
+
+
+def plot_metrics(json_paths, out_path):
+    """One bar chart per metric, a bar per model, from `kcolor evaluate --json` files."""
+    plt = _figure()
+    entries = []
+    for path in json_paths:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        tag = f" ({report['protocol']})" if len(json_paths) > 1 else ""
+        entries += [(r["model"] + tag, r["metrics"]) for r in report["results"]]
+    names = list(dict.fromkeys(name for _, m in entries for name in m))
+    if not names:
+        raise ValueError("the evaluation files hold no metrics")
+    fig, axes = plt.subplots(1, len(names), figsize=(4 * len(names), 4), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        labels = [label for label, m in entries if name in m]
+        values = [m[name]["mean"] for _, m in entries if name in m]
+        errors = [m[name].get("std") or 0.0 for _, m in entries if name in m]
+        ax.bar(
+            range(len(values)),
+            values,
+            yerr=errors,
+            color=[f"C{i % 10}" for i in range(len(values))],
+        )
+        ax.set_xticks(range(len(values)), labels, rotation=30, ha="right", fontsize="small")
+        ax.set_title(name)
+    fig.tight_layout()
+    _save(fig, out_path)
+
+
+def _save(fig, out_path):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    _figure().close(fig)
+    atomic_write_bytes(out_path, buffer.getvalue())
