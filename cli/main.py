@@ -14,6 +14,8 @@ SUBCOMMANDS = {
     "train": "kcolor.cli.train:train",
     "evaluate": "kcolor.cli.evaluate:evaluate",
     "plot": "kcolor.cli.plot:plot",
+    "colorize": "kcolor.cli.colorize:colorize",
+    "export": "kcolor.cli.export:export",
 }
 
 

@@ -5,3 +5,12 @@ Importing `kcolor` is cheap: TensorFlow loads only when a module that needs it i
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """`from kcolor import Colorizer` without importing TensorFlow for everything else."""
+    if name == "Colorizer":
+        from kcolor.colorizer import Colorizer
+
+        return Colorizer
+    raise AttributeError(f"module 'kcolor' has no attribute {name!r}")

@@ -28,109 +28,15 @@ from kcolor.fid import (
 )
 from kcolor.fileio import atomic_write_bytes
 from kcolor.names import EVAL_METRICS, PROTOCOLS
+from kcolor.predictors import ModelLoadError, load_predictor
 
 log = logging.getLogger(__name__)
 
 METRICS = EVAL_METRICS
-GRAY_BASELINE = "gray"
 
 
 class EvaluationError(RuntimeError):
     """A model or option that cannot be evaluated; the message says why in one line."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Models to score
-
-
-class GrayBaseline:
-    """Predicts ab = 0: the input's own lightness as a gray image."""
-
-    name = GRAY_BASELINE
-
-    def predict_ab(self, l_norm):
-        return np.zeros(l_norm.shape[:-1] + (2,), np.float32)
-
-
-class KerasGenerator:
-    """A `.keras` generator, or the `generator.keras` of a run folder."""
-
-    def __init__(self, path, name):
-        import keras
-
-        import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
-
-        self.name = name
-        self.model = keras.saving.load_model(path, compile=False)
-
-    def predict_ab(self, l_norm):
-        return np.asarray(self.model.predict_on_batch(l_norm), np.float32)
-
-
-class SavedModelGenerator:
-    """A SavedModel whose serving signature maps normalized L to normalized ab."""
-
-    def __init__(self, path, name):
-        self.name = name
-        loaded = tf.saved_model.load(str(path))
-        self._keep = loaded
-        self.signature = loaded.signatures["serving_default"]
-        self.input_name = next(iter(self.signature.structured_input_signature[1]))
-
-    def predict_ab(self, l_norm):
-        outputs = self.signature(**{self.input_name: tf.constant(l_norm)})
-        return np.asarray(next(iter(outputs.values())), np.float32)
-
-
-class LiteRTGenerator:
-    """A `.tflite` generator run by ai-edge-litert, one image at a time (the phone's path)."""
-
-    def __init__(self, path, name):
-        from ai_edge_litert.interpreter import Interpreter
-
-        self.name = name
-        self.interpreter = Interpreter(model_path=str(path))
-        self.input = self.interpreter.get_input_details()[0]
-        self.output_index = self.interpreter.get_output_details()[0]["index"]
-        self._shape = None
-
-    def predict_ab(self, l_norm):
-        results = []
-        for image in l_norm:
-            batch = image[np.newaxis].astype(np.float32)
-            if self._shape != batch.shape:
-                if tuple(self.input["shape"]) != batch.shape:
-                    self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
-                self.interpreter.allocate_tensors()
-                self._shape = batch.shape
-            self.interpreter.set_tensor(self.input["index"], batch)
-            self.interpreter.invoke()
-            results.append(self.interpreter.get_tensor(self.output_index)[0])
-        return np.stack(results).astype(np.float32)
-
-
-def load_model_for_evaluation(spec):
-    """Turn a MODEL argument into a predictor: `gray`, a run folder, `.keras`, SavedModel dir,
-    or `.tflite`."""
-    if spec == GRAY_BASELINE:
-        return GrayBaseline()
-    path = Path(spec)
-    if path.is_dir() and (path / "generator.keras").is_file():
-        return KerasGenerator(path / "generator.keras", spec)
-    if path.is_dir() and (path / "saved_model.pb").is_file():
-        return SavedModelGenerator(path, spec)
-    if path.is_file() and path.suffix == ".keras":
-        return KerasGenerator(path, spec)
-    if path.is_file() and path.suffix == ".tflite":
-        return LiteRTGenerator(path, spec)
-    if path.exists():
-        raise EvaluationError(
-            f"{spec}: not a run folder, .keras file, SavedModel folder or .tflite file"
-        )
-    raise EvaluationError(
-        f"{spec}: no such model (a run folder, .keras, SavedModel folder, .tflite, or 'gray'; "
-        "no trained default model ships yet)"
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,7 +120,10 @@ def evaluate(
             names.remove("fid")
             notices.append(f"FID skipped: {err}")
 
-    predictors = [load_model_for_evaluation(spec) for spec in model_specs]
+    try:
+        predictors = [load_predictor(spec) for spec in model_specs]
+    except ModelLoadError as err:
+        raise EvaluationError(str(err)) from None
     stats = PipelineStats()
     config = DataConfig(
         image_size=image_size, batch_size=batch_size, training=False, tfds_data_dir=tfds_data_dir

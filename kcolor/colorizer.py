@@ -1,0 +1,165 @@
+"""`Colorizer`: full-resolution colorization of any photo with any kcolor generator.
+
+The network sees a small copy of the photo; its colors are upsampled and joined with the
+original full-resolution lightness (as richzhang/colorization does), so the output keeps every
+detail and the input's exact lightness, and the network's cost does not grow with the photo.
+
+Steps for a photo of H x W:
+1. decode upright (EXIF), 8-bit sRGB; keep alpha and metadata (EXIF, ICC) aside;
+2. shrink so the long side is `size` (antialiased), compute its L, pad by reflection to the
+   network's size multiple (or to a fixed-size model's input) and predict ab;
+3. crop the padding, upsample ab bilinearly to H x W;
+4. join with the full-resolution L in bands of rows (bounded memory), convert to sRGB.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from kcolor import color
+from kcolor.image_io import ImageDecodeError, open_image, to_rgb_array
+from kcolor.predictors import load_predictor
+
+DEFAULT_SIZE = 256
+_BAND_ROWS = 512  # rows joined at a time: ~50 MB of float32 temporaries for a 6000-px-wide photo
+DEFAULT_MODEL = "default"
+
+
+class Colorizer:
+    """Colorizes photos at their full resolution.
+
+    Example:
+        >>> from kcolor import Colorizer
+        >>> colorizer = Colorizer.load("runs/default-l1")  # or a .keras / .tflite path
+        >>> colorizer.colorize("grandma.jpg").save("grandma-color.png")
+    """
+
+    def __init__(self, predictor, size=DEFAULT_SIZE):
+        self.predictor = predictor
+        self.size = int(size)
+
+    @classmethod
+    def load(cls, model=DEFAULT_MODEL, size=DEFAULT_SIZE, num_threads=None):
+        """A Colorizer for a run folder, `.keras`, SavedModel folder, `.tflite`, or "default"."""
+        if model == DEFAULT_MODEL:
+            raise FileNotFoundError(
+                "no default model ships with this version of kcolor yet: pass a trained model "
+                "(a run folder, .keras or .tflite file)"
+            )
+        return cls(load_predictor(str(model), num_threads=num_threads), size=size)
+
+    def colorize(self, image):
+        """Colorize a path, a PIL image or a uint8 array `(H, W)`, `(H, W, 3)` or `(H, W, 4)`.
+
+        Returns:
+            A PIL image of the input's size: RGB, or RGBA when the input had alpha (kept as is).
+        """
+        pil = _as_pil(image)
+        alpha = pil.getchannel("A") if pil.mode in ("RGBA", "LA", "PA") else None
+        rgb = to_rgb_array(pil)
+        out = Image.fromarray(self.colorize_array(rgb))
+        if alpha is not None:
+            out.putalpha(alpha)
+        return out
+
+    def colorize_array(self, rgb):
+        """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept."""
+        height, width = rgb.shape[:2]
+        ab_small = self._predict_small(rgb)
+        return _join_full_resolution(rgb, ab_small, height, width)
+
+    def _predict_small(self, rgb):
+        """Normalized ab `(h, w, 2)` for the photo shrunk to long side `size` (or the fixed
+        input size of the model)."""
+        height, width = rgb.shape[:2]
+        fixed = getattr(self.predictor, "input_size", None)
+        limit = min(fixed) if fixed else self.size
+        scale = min(1.0, limit / max(height, width))
+        small_h, small_w = max(1, round(height * scale)), max(1, round(width * scale))
+        small = np.asarray(Image.fromarray(rgb).resize((small_w, small_h), Image.BILINEAR))
+        l_norm, _ = color.rgb_to_normalized_lab(small.astype(np.float32) / 255.0)
+        l_norm = l_norm.numpy()
+        if fixed:
+            target_h, target_w = fixed
+        else:
+            multiple = getattr(self.predictor, "size_multiple", 16)
+            target_h = -(-small_h // multiple) * multiple
+            target_w = -(-small_w // multiple) * multiple
+        padded = _reflect_pad(l_norm, target_h, target_w)
+        ab = self.predictor.predict_ab(padded[np.newaxis])[0]
+        return ab[:small_h, :small_w]
+
+
+def _as_pil(image):
+    if isinstance(image, Image.Image):
+        return image
+    if isinstance(image, str | Path):
+        return open_image(image)
+    array = np.asarray(image)
+    if array.dtype != np.uint8 or array.ndim not in (2, 3):
+        raise ValueError("arrays must be uint8 (H, W), (H, W, 3) or (H, W, 4)")
+    return Image.fromarray(array)
+
+
+def _reflect_pad(image, target_h, target_w):
+    """Pad `(h, w, c)` at the bottom and right to the target size by reflection (edge-repeat
+    when the image is too small to reflect)."""
+    pad_h, pad_w = target_h - image.shape[0], target_w - image.shape[1]
+    if pad_h == 0 and pad_w == 0:
+        return image
+    mode = "reflect" if pad_h < image.shape[0] and pad_w < image.shape[1] else "edge"
+    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+
+
+def _join_full_resolution(rgb, ab_small, height, width):
+    """Upsample ab to H x W and join it with the full-resolution L, a band of rows at a time."""
+    import tensorflow as tf
+
+    ab_full = tf.image.resize(ab_small[np.newaxis], [height, width], method="bilinear")[0]
+    out = np.empty((height, width, 3), np.uint8)
+    for top in range(0, height, _BAND_ROWS):
+        band = rgb[top : top + _BAND_ROWS].astype(np.float32) / 255.0
+        lab = color.rgb_to_lab(band)
+        joined = tf.concat(
+            [lab[..., :1], color.denormalize_ab(ab_full[top : top + _BAND_ROWS])], -1
+        )
+        out[top : top + _BAND_ROWS] = np.round(color.lab_to_rgb(joined).numpy() * 255.0)
+    return out
+
+
+def colorize_file(colorizer, source, destination, out_format="png", compare=False):
+    """Colorize one file and write it atomically; EXIF and ICC are kept where the format allows.
+
+    Raises:
+        ImageDecodeError: unreadable input.
+    """
+    import io
+
+    from kcolor.fileio import atomic_write_bytes
+
+    pil = open_image(source)
+    result = colorizer.colorize(pil)
+    if compare:
+        gray = pil.convert("L").convert(result.mode)
+        side = Image.new(result.mode, (result.width * 2, result.height))
+        side.paste(gray, (0, 0))
+        side.paste(result, (result.width, 0))
+        result = side
+    fmt = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG"}.get(out_format.lower(), out_format.upper())
+    if fmt == "JPEG" and result.mode == "RGBA":
+        result = result.convert("RGB")  # JPEG has no alpha
+    options = {}
+    if pil.info.get("icc_profile"):
+        options["icc_profile"] = pil.info["icc_profile"]
+    exif = pil.getexif()
+    if exif:
+        options["exif"] = exif.tobytes()
+    if fmt == "JPEG":
+        options["quality"] = 95
+    buffer = io.BytesIO()
+    try:
+        result.save(buffer, format=fmt, **options)
+    except (OSError, ValueError, KeyError) as err:
+        raise ImageDecodeError(destination, f"cannot write as {fmt}: {err}") from None
+    atomic_write_bytes(destination, buffer.getvalue())

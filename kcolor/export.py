@@ -1,0 +1,145 @@
+"""Export a generator as a SavedModel or a TFLite model, and check the export against Keras.
+
+The on-device contract (docs/mobile.md): one signature named "colorize"; input "lightness",
+float32 `[1, S, S, 1]`, CIE L in [0, 100]; output "ab", float32 `[1, S, S, 2]`, CIE a and b in
+Lab units. The Lab normalization is inside the graph (two multiply-adds), so an app never needs
+kcolor's constants. S is fixed (default 256, a multiple of the network's 16): apps resize or pad
+the photo's L to S x S, as `Colorizer` does, and upsample ab to the photo's size.
+
+TFLite conversion goes through a SavedModel and `TFLiteConverter.from_saved_model` with builtin
+ops only (conversion fails loudly if an op would need SELECT_TF_OPS). Quantization:
+"none" (fp32), "fp16" (fp16 weights), "dynamic" (int8 weights, float activations), "int8" (full
+integer, calibrated on a representative dataset from the same tf.data pipeline at batch 1).
+"""
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from kcolor import color
+from kcolor.predictors import TFLITE_SIGNATURE
+
+QUANTIZATIONS = ("none", "fp16", "dynamic", "int8")
+PARITY_BARS_DB = {"none": 45.0, "fp16": 40.0, "dynamic": 30.0, "int8": 30.0}
+DEFAULT_EXPORT_SIZE = 256
+
+
+class ExportError(RuntimeError):
+    """An export that cannot be done as asked; the message says why."""
+
+
+def load_generator(model):
+    """A Keras generator from a run folder or `.keras` file (or a loaded model)."""
+    import keras
+
+    import kcolor.models  # noqa: F401  (registers kcolor's classes)
+
+    if isinstance(model, keras.Model):
+        return model
+    path = Path(model)
+    if path.is_dir():
+        path = path / "generator.keras"
+    if not path.is_file() or path.suffix != ".keras":
+        raise ExportError(f"{model}: expected a run folder or a .keras generator")
+    return keras.saving.load_model(path, compile=False)
+
+
+def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
+    """Write a SavedModel with the "colorize" serving signature (see the module docstring)."""
+    multiple = getattr(generator, "size_multiple", 16)
+    if size % multiple:
+        raise ExportError(f"size {size} must be a multiple of the network's {multiple}")
+    import keras
+
+    # keras.export.ExportArchive traces only the fixed-size endpoint. tf.saved_model.save on a
+    # tf.Module holding the generator would also trace its (None, None, 1) call, where Keras'
+    # bilinear UpSampling2D fails ("symbolic tf.Tensor as a Python bool").
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+
+    def colorize(lightness):
+        l_norm = (lightness - color.L_CENTER) / color.L_SCALE
+        ab_norm = generator(l_norm, training=False)
+        return {"ab": tf.cast(ab_norm, tf.float32) * color.AB_SCALE}
+
+    spec = tf.TensorSpec([1, size, size, 1], tf.float32, name="lightness")
+    archive.add_endpoint(name=TFLITE_SIGNATURE, fn=colorize, input_signature=[spec])
+    archive.write_out(str(out_dir), verbose=False)
+    return Path(out_dir)
+
+
+def export_tflite(
+    generator,
+    out_path,
+    quantize="none",
+    calibration_data=None,
+    size=DEFAULT_EXPORT_SIZE,
+    calibration_images=64,
+):
+    """Write a `.tflite` with the "colorize" signature; returns its path."""
+    if quantize not in QUANTIZATIONS:
+        raise ExportError(f"quantize must be one of {QUANTIZATIONS}, got {quantize!r}")
+    if quantize == "int8" and not calibration_data:
+        raise ExportError("int8 needs --calibration-data (photos like the ones to colorize)")
+    with tempfile.TemporaryDirectory() as tmp:
+        export_savedmodel(generator, tmp, size=size)
+        converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=[TFLITE_SIGNATURE])
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+        if quantize != "none":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if quantize == "fp16":
+            converter.target_spec.supported_types = [tf.float16]
+        if quantize == "int8":
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            converter.representative_dataset = _representative_dataset(
+                calibration_data, size, calibration_images
+            )
+        try:
+            flatbuffer = converter.convert()
+        except Exception as err:  # the converter raises ConverterError and plain Exceptions
+            raise ExportError(f"TFLite conversion failed: {str(err).splitlines()[0]}") from None
+    from kcolor.fileio import atomic_write_bytes
+
+    atomic_write_bytes(out_path, flatbuffer)
+    return Path(out_path)
+
+
+def _representative_dataset(source, size, count):
+    """Calibration inputs from the evaluation pipeline at batch 1, in the model's input units."""
+    from kcolor.data import build_dataset
+
+    dataset = build_dataset(source, image_size=size, batch_size=1, training=False)
+
+    def generate():
+        for l_norm, _ in dataset.take(count):
+            yield {"lightness": color.denormalize_l(l_norm)}
+
+    return generate
+
+
+def parity_psnr(generator, exported, source, size=DEFAULT_EXPORT_SIZE, limit=8):
+    """PSNR (dB) between the final 8-bit sRGB of the Keras generator and of the export.
+
+    Both colorize the same evaluation crops of `source` (at most `limit`); the PSNR is of the
+    MSE pooled over all of them, data_range 255; infinite when they are identical.
+    """
+    from kcolor.data import build_dataset
+    from kcolor.predictors import load_predictor
+
+    exported_predictor = load_predictor(str(exported))
+    squared_error, count = 0.0, 0
+    for l_norm, _ in build_dataset(source, image_size=size, batch_size=1, training=False).take(
+        limit
+    ):
+        keras_ab = np.asarray(generator(l_norm, training=False), np.float32)
+        lite_ab = exported_predictor.predict_ab(l_norm.numpy())
+        keras_rgb = np.round(color.normalized_lab_to_rgb(l_norm, keras_ab).numpy() * 255)
+        lite_rgb = np.round(color.normalized_lab_to_rgb(l_norm, lite_ab).numpy() * 255)
+        squared_error += float(np.sum((keras_rgb - lite_rgb) ** 2))
+        count += keras_rgb.size
+    if count == 0:
+        raise ExportError(f"{source}: no usable photos for the parity check")
+    mse = squared_error / count
+    return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))

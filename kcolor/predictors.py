@@ -1,0 +1,145 @@
+"""Generators behind one interface, `predict_ab(l_norm) -> ab_norm`, whatever their format.
+
+A predictor takes normalized lightness `(B, H, W, 1)` and returns normalized ab `(B, H, W, 2)`
+(ranges in kcolor/color.py). Formats: `gray` (no color), a run folder, a `.keras` file, a
+SavedModel folder, and a `.tflite` file run by ai-edge-litert.
+
+`.tflite` files written by `kcolor export` carry the Lab normalization inside the graph and a
+signature named "colorize" (input "lightness": L in [0, 100]; output "ab": Lab units); other
+`.tflite` files are assumed to map normalized L to normalized ab directly.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from kcolor import color
+
+GRAY_BASELINE = "gray"
+TFLITE_SIGNATURE = "colorize"
+
+
+class ModelLoadError(ValueError):
+    """A model argument that names nothing loadable; the message says what is accepted."""
+
+
+class GrayBaseline:
+    """Predicts ab = 0: the input's own lightness as a gray image."""
+
+    name = GRAY_BASELINE
+    input_size = None
+    size_multiple = 1
+
+    def predict_ab(self, l_norm):
+        return np.zeros(np.shape(l_norm)[:-1] + (2,), np.float32)
+
+
+class KerasGenerator:
+    """A `.keras` generator, or the `generator.keras` of a run folder."""
+
+    input_size = None
+
+    def __init__(self, path, name):
+        import keras
+
+        import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
+
+        self.name = name
+        self.model = keras.saving.load_model(path, compile=False)
+        self.size_multiple = getattr(self.model, "size_multiple", 16)
+
+    def predict_ab(self, l_norm):
+        # An eager call, not predict(): photos of many shapes would make predict() retrace with
+        # unknown dimensions, where Keras' bilinear UpSampling2D fails.
+        return np.asarray(self.model(np.asarray(l_norm, np.float32), training=False), np.float32)
+
+
+class SavedModelGenerator:
+    """A SavedModel; `kcolor export` ones take L in [0, 100] and return ab in Lab units."""
+
+    input_size = None
+    size_multiple = 16
+
+    def __init__(self, path, name):
+        import tensorflow as tf
+
+        self.name = name
+        self._loaded = tf.saved_model.load(str(path))
+        signatures = self._loaded.signatures
+        self.lab_units = TFLITE_SIGNATURE in signatures
+        self.signature = signatures[TFLITE_SIGNATURE if self.lab_units else "serving_default"]
+        self.input_name = next(iter(self.signature.structured_input_signature[1]))
+        shape = self.signature.structured_input_signature[1][self.input_name].shape
+        if shape[1] is not None and shape[2] is not None:
+            self.input_size = (int(shape[1]), int(shape[2]))
+
+    def predict_ab(self, l_norm):
+        import tensorflow as tf
+
+        x = np.asarray(l_norm, np.float32)
+        if self.lab_units:
+            x = color.denormalize_l(x).numpy()
+        outputs = self.signature(**{self.input_name: tf.constant(x)})
+        ab = np.asarray(next(iter(outputs.values())), np.float32)
+        return color.normalize_ab(ab).numpy() if self.lab_units else ab
+
+
+class LiteRTGenerator:
+    """A `.tflite` generator run by ai-edge-litert, one image at a time (the phone's path)."""
+
+    size_multiple = 16
+
+    def __init__(self, path, name, num_threads=None):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.name = name
+        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        signatures = self.interpreter.get_signature_list()
+        self.lab_units = TFLITE_SIGNATURE in signatures
+        self.input = self.interpreter.get_input_details()[0]
+        self.output_index = self.interpreter.get_output_details()[0]["index"]
+        shape = self.input["shape"]
+        self.input_size = (int(shape[1]), int(shape[2])) if shape[1] > 0 else None
+        self.interpreter.allocate_tensors()
+        self._shape = tuple(shape)
+
+    def predict_ab(self, l_norm):
+        x = np.asarray(l_norm, np.float32)
+        if self.lab_units:
+            x = x * color.L_SCALE + color.L_CENTER
+        results = []
+        for image in x:
+            batch = image[np.newaxis]
+            if self._shape != batch.shape:
+                self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
+                self.interpreter.allocate_tensors()
+                self._shape = batch.shape
+            self.interpreter.set_tensor(self.input["index"], batch)
+            self.interpreter.invoke()
+            results.append(self.interpreter.get_tensor(self.output_index)[0])
+        ab = np.stack(results).astype(np.float32)
+        return ab / color.AB_SCALE if self.lab_units else ab
+
+
+def load_predictor(spec, num_threads=None):
+    """Turn a MODEL argument into a predictor: `gray`, a run folder, `.keras`, SavedModel folder,
+    or `.tflite`."""
+    if spec == GRAY_BASELINE:
+        return GrayBaseline()
+    path = Path(spec)
+    if path.is_dir() and (path / "generator.keras").is_file():
+        return KerasGenerator(path / "generator.keras", str(spec))
+    if path.is_dir() and (path / "saved_model.pb").is_file():
+        return SavedModelGenerator(path, str(spec))
+    if path.is_file() and path.suffix == ".keras":
+        return KerasGenerator(path, str(spec))
+    if path.is_file() and path.suffix == ".tflite":
+        return LiteRTGenerator(path, str(spec), num_threads=num_threads)
+    if path.exists():
+        raise ModelLoadError(
+            f"{spec}: not a run folder, .keras file, SavedModel folder or .tflite file"
+        )
+    raise ModelLoadError(
+        f"{spec}: no such model (a run folder, .keras, SavedModel folder, .tflite, or 'gray'; "
+        "no trained default model ships yet)"
+    )
