@@ -91,6 +91,18 @@ def rgb_to_lab(rgb):
     return tf.stack([lightness, a, b], axis=-1)
 
 
+def _lab_to_linear(lab):
+    """CIELAB to linear sRGB, unclipped (values outside [0, 1] are out of gamut)."""
+    lab = tf.convert_to_tensor(lab, dtype=tf.float32)
+    lightness, a, b = tf.unstack(lab, axis=-1)
+    fy = (lightness + 16.0) / 116.0
+    fx = fy + a / 500.0
+    fz = tf.maximum(fy - b / 200.0, 0.0)  # z < 0 is outside every gamut; scikit-image clips it too
+    f = tf.stack([fx, fy, fz], axis=-1)
+    xyz = tf.where(f > _LAB_CUBE_BREAK, f * f * f, (f - _LAB_OFFSET) / _LAB_KAPPA_SLOPE)
+    return tf.tensordot(xyz, _xyz_to_rgb_matrix(), axes=1)
+
+
 def lab_to_rgb(lab):
     """Convert CIELAB to sRGB in [0, 1]; colors outside the sRGB gamut are clipped, never NaN.
 
@@ -100,15 +112,41 @@ def lab_to_rgb(lab):
     Returns:
         float32 tensor `(..., 3)` with values in [0, 1].
     """
+    return linear_to_srgb(_lab_to_linear(lab))
+
+
+def lab_to_rgb_keep_lightness(lab, steps=6):
+    """Like `lab_to_rgb`, but out-of-gamut colors lose chroma instead of being clipped.
+
+    Clipping R, G, B separately changes lightness and hue; scaling a and b down (bisection on
+    the factor, `steps` halvings) until the color fits keeps L and hue, so a colorized photo
+    keeps the input's lightness. In-gamut colors are unchanged. Eager only (it has Python
+    control flow); the Colorizer uses it, TFLite graphs use `lab_to_rgb`.
+    """
     lab = tf.convert_to_tensor(lab, dtype=tf.float32)
-    lightness, a, b = tf.unstack(lab, axis=-1)
-    fy = (lightness + 16.0) / 116.0
-    fx = fy + a / 500.0
-    fz = tf.maximum(fy - b / 200.0, 0.0)  # z < 0 is outside every gamut; scikit-image clips it too
-    f = tf.stack([fx, fy, fz], axis=-1)
-    xyz = tf.where(f > _LAB_CUBE_BREAK, f * f * f, (f - _LAB_OFFSET) / _LAB_KAPPA_SLOPE)
-    linear = tf.tensordot(xyz, _xyz_to_rgb_matrix(), axes=1)
-    return linear_to_srgb(linear)
+    tolerance = 1e-4
+
+    def fits(lightness, ab, factor):
+        linear = _lab_to_linear(tf.concat([lightness, ab * factor], axis=-1))
+        return tf.reduce_all(
+            (linear >= -tolerance) & (linear <= 1.0 + tolerance), -1, keepdims=True
+        )
+
+    linear = _lab_to_linear(lab)
+    inside = tf.reduce_all((linear >= -tolerance) & (linear <= 1.0 + tolerance), axis=-1)
+    if bool(tf.reduce_all(inside)):
+        return linear_to_srgb(linear)
+    # Bisect only the out-of-gamut pixels (usually few), then put them back.
+    where = tf.where(tf.logical_not(inside))
+    outside = tf.gather_nd(lab, where)
+    lightness, ab = outside[:, :1], outside[:, 1:]
+    low, high = tf.zeros_like(lightness), tf.ones_like(lightness)
+    for _ in range(steps):
+        middle = (low + high) / 2.0
+        ok = fits(lightness, ab, middle)
+        low, high = tf.where(ok, middle, low), tf.where(ok, high, middle)
+    fixed = _lab_to_linear(tf.concat([lightness, ab * low], axis=-1))
+    return linear_to_srgb(tf.tensor_scatter_nd_update(linear, where, fixed))
 
 
 def normalize_l(lightness):

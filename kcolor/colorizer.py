@@ -9,7 +9,8 @@ Steps for a photo of H x W:
 2. shrink so the long side is `size` (antialiased), compute its L, pad by reflection to the
    network's size multiple (or to a fixed-size model's input) and predict ab;
 3. crop the padding, upsample ab bilinearly to H x W;
-4. join with the full-resolution L in bands of rows (bounded memory), convert to sRGB.
+4. join with the full-resolution L in bands of rows (bounded memory), convert to sRGB;
+   out-of-gamut colors lose chroma rather than being clipped, so lightness is kept.
 """
 
 from pathlib import Path
@@ -124,7 +125,9 @@ def _join_full_resolution(rgb, ab_small, height, width):
         joined = tf.concat(
             [lab[..., :1], color.denormalize_ab(ab_full[top : top + _BAND_ROWS])], -1
         )
-        out[top : top + _BAND_ROWS] = np.round(color.lab_to_rgb(joined).numpy() * 255.0)
+        out[top : top + _BAND_ROWS] = np.round(
+            color.lab_to_rgb_keep_lightness(joined).numpy() * 255.0
+        )
     return out
 
 

@@ -130,3 +130,27 @@ def test_runs_inside_a_tflite_graph_with_builtin_ops_only(tmp_path):
     interpreter.invoke()
     lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_allclose(lite, round_trip(rgb).numpy(), atol=1e-4)
+
+
+def test_keep_lightness_conversion_reduces_chroma_instead_of_clipping():
+    rng = np.random.default_rng(6)
+    lab = np.stack(
+        [
+            rng.uniform(5, 95, 20_000),
+            rng.uniform(-120, 120, 20_000),
+            rng.uniform(-120, 120, 20_000),
+        ],
+        axis=-1,
+    ).astype(np.float32)
+    rgb = color.lab_to_rgb_keep_lightness(lab).numpy()
+    assert np.all(np.isfinite(rgb)) and rgb.min() >= 0 and rgb.max() <= 1
+    back = skcolor.rgb2lab(rgb.astype(np.float64)[:, np.newaxis, :])[:, 0, :]
+    assert np.abs(back[:, 0] - lab[:, 0]).max() < 0.1  # L kept (float32, gamut tolerance)
+    clipped = skcolor.rgb2lab(color.lab_to_rgb(lab).numpy().astype(np.float64)[:, np.newaxis, :])
+    assert np.abs(clipped[:, 0, 0] - lab[:, 0]).max() > 1.0  # plain clipping would shift it
+    in_gamut = skcolor.rgb2lab(rng.random((500, 1, 3)))[:, 0, :].astype(np.float32)
+    np.testing.assert_allclose(
+        color.lab_to_rgb_keep_lightness(in_gamut).numpy(),
+        color.lab_to_rgb(in_gamut).numpy(),
+        atol=1e-6,
+    )
