@@ -1,0 +1,120 @@
+"""Benchmark inference: Keras vs TFLite (fp32/fp16/dynamic/int8) latency, end-to-end colorize
+time, and peak memory against photo size. Results go to docs/benchmarks.md by hand.
+
+Usage (from the repo root):
+    python bench/inference_bench.py --calibration-data ../shared/data/set14
+
+The default generator is freshly initialized: speed and memory do not depend on its weights.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+RSS_CHILD = """
+import json, resource, sys, time
+import numpy as np
+from PIL import Image
+from kcolor.colorizer import Colorizer, colorize_file
+colorizer = Colorizer.load(sys.argv[1])
+colorizer.colorize(np.zeros((64, 64, 3), np.uint8))  # warm-up: tracing, thread pools
+start = time.perf_counter()
+colorize_file(colorizer, sys.argv[2], sys.argv[3])
+elapsed = time.perf_counter() - start
+print(json.dumps({"seconds": elapsed,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _time_calls(call, seconds=5.0):
+    call()
+    call()
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        call()
+        count += 1
+    return (time.perf_counter() - start) / count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibration-data", required=True)
+    parser.add_argument("--size", type=int, default=256)
+    args = parser.parse_args()
+
+    import numpy as np
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+    from PIL import Image
+
+    from kcolor.export import export_tflite
+    from kcolor.models import build_generator
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}")
+    size = args.size
+    generator = build_generator("default")
+    x = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 1)).astype("float32")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        keras_path = tmp / "default.keras"
+        generator.save(keras_path)
+        forward = tf.function(lambda t: generator(t, training=False))
+        seconds = _time_calls(lambda: forward(x).numpy())
+        print(f"\n## Default generator, {size}x{size}, batch 1\n")
+        print("| backend | threads | ms/image | images/s |")
+        print("|---|---|---|---|")
+        print(f"| Keras (tf.function) | all (2) | {seconds * 1000:.1f} | {1 / seconds:.1f} |")
+        lightness = x * 50.0 + 50.0
+        for quantize in ("none", "fp16", "dynamic", "int8"):
+            path = export_tflite(
+                generator,
+                tmp / f"{quantize}.tflite",
+                quantize=quantize,
+                calibration_data=args.calibration_data,
+                size=size,
+            )
+            for threads in (1, 2):
+                interpreter = Interpreter(model_path=str(path), num_threads=threads)
+                runner = interpreter.get_signature_runner("colorize")
+                seconds = _time_calls(lambda r=runner: r(lightness=lightness))
+                print(
+                    f"| TFLite {quantize} ({path.stat().st_size / 1e6:.1f} MB) | {threads} | "
+                    f"{seconds * 1000:.1f} | {1 / seconds:.1f} |",
+                    flush=True,
+                )
+
+        print("\n## kcolor colorize, one photo, Keras backend (after warm-up)\n")
+        print("| photo | pixels | seconds | peak RSS (MB) |")
+        print("|---|---|---|---|")
+        source = Image.open(
+            Path(args.calibration_data) / sorted(os.listdir(args.calibration_data))[1]
+        )
+        for megapixels in (1, 4, 12, 24):
+            width = int((megapixels * 1e6 * 4 / 3) ** 0.5)
+            height = int(width * 3 / 4)
+            photo = tmp / f"photo{megapixels}.jpg"
+            source.convert("RGB").resize((width, height), Image.BILINEAR).save(photo, quality=90)
+            out = subprocess.run(
+                [sys.executable, "-c", RSS_CHILD, str(keras_path), str(photo), str(tmp / "o.png")],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            stats = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"| {megapixels} MP JPEG | {width}x{height} | {stats['seconds']:.2f} | "
+                f"{stats['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
