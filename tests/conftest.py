@@ -29,3 +29,37 @@ def awkward_folder(tmp_path_factory, shared_data):
     from fixtures_images import make_awkward_folder
 
     return make_awkward_folder(tmp_path_factory.mktemp("awkward"), shared_data)
+
+
+@pytest.fixture(scope="session")
+def small_run(shared_data, tmp_path_factory):
+    """A run folder of a small default-architecture generator trained for a few steps, so its
+    outputs are not trivial (shared by the evaluation, plot, colorize and export tests)."""
+    from click.testing import CliRunner
+    from kcolor.cli.main import main
+
+    run = tmp_path_factory.mktemp("runs") / "small"
+    args = [
+        "train",
+        "--data",
+        str(shared_data / "set14"),
+        "--image-size",
+        "64",
+        "--batch-size",
+        "4",
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "5",
+        "--lr",
+        "0.01",
+        "--run-dir",
+        str(run),
+        "--seed",
+        "0",
+        "--set",
+        "model.filters=[8,16,32]",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    return run

@@ -10,42 +10,10 @@ from PIL import Image
 from skimage import color as skcolor
 
 
-@pytest.fixture(scope="module")
-def small_generator(shared_data, tmp_path_factory):
-    """A small default-architecture generator trained for a few steps (non-trivial outputs)."""
-    run = tmp_path_factory.mktemp("runs") / "small"
-    result = CliRunner().invoke(
-        main,
-        [
-            "train",
-            "--data",
-            str(shared_data / "set14"),
-            "--image-size",
-            "64",
-            "--batch-size",
-            "4",
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "5",
-            "--lr",
-            "0.01",
-            "--run-dir",
-            str(run),
-            "--seed",
-            "0",
-            "--set",
-            "model.filters=[8,16,32]",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return run
-
-
-def test_output_has_input_size_and_lightness(small_generator, shared_data):
+def test_output_has_input_size_and_lightness(small_run, shared_data):
     from kcolor import Colorizer
 
-    colorizer = Colorizer.load(str(small_generator))
+    colorizer = Colorizer.load(str(small_run))
     source = shared_data / "kodak24" / "kodim05.png"
     original = np.asarray(Image.open(source).convert("RGB"))
     for given in (source, Image.open(source), original):
@@ -59,10 +27,10 @@ def test_output_has_input_size_and_lightness(small_generator, shared_data):
     assert np.abs(skcolor.rgb2lab(out)[..., 1:]).mean() > 0.5  # it did add color
 
 
-def test_alpha_gray_and_odd_sizes(small_generator):
+def test_alpha_gray_and_odd_sizes(small_run):
     from kcolor import Colorizer
 
-    colorizer = Colorizer.load(str(small_generator))
+    colorizer = Colorizer.load(str(small_run))
     rgba = np.concatenate([colorful_pattern(37, 53), np.full((37, 53, 1), 77, np.uint8)], -1)
     out = colorizer.colorize(rgba)
     assert out.mode == "RGBA" and out.size == (53, 37)
@@ -73,7 +41,7 @@ def test_alpha_gray_and_odd_sizes(small_generator):
         Colorizer.load("default")
 
 
-def test_cli_batch_handles_every_kind_of_file(small_generator, awkward_folder, tmp_path):
+def test_cli_batch_handles_every_kind_of_file(small_run, awkward_folder, tmp_path):
     out = tmp_path / "out"
     args = [
         "colorize",
@@ -81,7 +49,7 @@ def test_cli_batch_handles_every_kind_of_file(small_generator, awkward_folder, t
         "-o",
         str(out),
         "--model",
-        str(small_generator),
+        str(small_run),
         "--recursive",
     ]
     result = CliRunner().invoke(main, args)
@@ -111,7 +79,7 @@ def test_cli_batch_handles_every_kind_of_file(small_generator, awkward_folder, t
     assert f"{n_written} written" in forced.output
 
 
-def test_never_overwrites_inputs_and_rejects_bad_options(small_generator, tmp_path):
+def test_never_overwrites_inputs_and_rejects_bad_options(small_run, tmp_path):
     photo = tmp_path / "photo.png"
     Image.fromarray(colorful_pattern(32, 32)).save(photo)
     original = photo.read_bytes()
@@ -123,7 +91,7 @@ def test_never_overwrites_inputs_and_rejects_bad_options(small_generator, tmp_pa
             "-o",
             str(tmp_path),
             "--model",
-            str(small_generator),
+            str(small_run),
             "--overwrite",
         ],
     )
@@ -139,7 +107,7 @@ def test_never_overwrites_inputs_and_rejects_bad_options(small_generator, tmp_pa
             "--backend",
             "tflite",
             "--model",
-            str(small_generator),
+            str(small_run),
         ],
     )
     assert result.exit_code != 0 and ".tflite" in result.output
@@ -147,7 +115,7 @@ def test_never_overwrites_inputs_and_rejects_bad_options(small_generator, tmp_pa
     assert result.exit_code != 0 and "no default model" in result.output
 
 
-def test_failed_write_leaves_no_partial_file(small_generator, tmp_path, monkeypatch):
+def test_failed_write_leaves_no_partial_file(small_run, tmp_path, monkeypatch):
     import kcolor.fileio
 
     photo = tmp_path / "photo.png"
@@ -159,7 +127,7 @@ def test_failed_write_leaves_no_partial_file(small_generator, tmp_path, monkeypa
     monkeypatch.setattr(kcolor.fileio.os, "replace", broken_replace)
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["colorize", str(photo), "-o", str(out), "--model", str(small_generator)]
+        main, ["colorize", str(photo), "-o", str(out), "--model", str(small_run)]
     )
     assert result.exit_code == 1 and "disk full" in result.output
     assert not (out / "photo.png").exists()
@@ -169,7 +137,7 @@ def test_failed_write_leaves_no_partial_file(small_generator, tmp_path, monkeypa
     "quantize, bar", [("none", 45), ("fp16", 40), ("dynamic", 30), ("int8", 30)]
 )
 def test_every_quantization_exports_runs_and_meets_its_parity_bar(
-    small_generator, shared_data, tmp_path, quantize, bar
+    small_run, shared_data, tmp_path, quantize, bar
 ):
     from ai_edge_litert.interpreter import Interpreter
 
@@ -178,7 +146,7 @@ def test_every_quantization_exports_runs_and_meets_its_parity_bar(
         main,
         [
             "export",
-            str(small_generator),
+            str(small_run),
             "--format",
             "tflite",
             "--quantize",
@@ -205,13 +173,13 @@ def test_every_quantization_exports_runs_and_meets_its_parity_bar(
 
 
 def test_tflite_backend_and_savedmodel_colorize_at_full_resolution(
-    small_generator, shared_data, tmp_path
+    small_run, shared_data, tmp_path
 ):
     tflite = tmp_path / "m.tflite"
     saved = tmp_path / "saved"
     for fmt, path in (("tflite", tflite), ("savedmodel", saved)):
         result = CliRunner().invoke(
-            main, ["export", str(small_generator), "--format", fmt, "--size", "64", "-o", str(path)]
+            main, ["export", str(small_run), "--format", fmt, "--size", "64", "-o", str(path)]
         )
         assert result.exit_code == 0, result.output
     out = tmp_path / "out"

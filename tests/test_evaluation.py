@@ -97,35 +97,8 @@ def test_gray_baseline_on_coco_val2017_matches_an_independent_computation(shared
     )
 
 
-@pytest.fixture(scope="module")
-def tiny_run(shared_data, tmp_path_factory):
-    run = tmp_path_factory.mktemp("runs") / "tiny"
-    result = CliRunner().invoke(
-        main,
-        [
-            "train",
-            "--data",
-            str(shared_data / "set5"),
-            "--image-size",
-            "32",
-            "--batch-size",
-            "2",
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "1",
-            "--run-dir",
-            str(run),
-            "--set",
-            "model.filters=[4,8]",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return run
-
-
 def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
-    shared_data, tiny_run, tmp_path, monkeypatch
+    shared_data, small_run, tmp_path, monkeypatch
 ):
     import keras
     import tensorflow as tf
@@ -133,7 +106,7 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     import kcolor.models  # noqa: F401
 
     monkeypatch.setenv("KCOLOR_INCEPTION_WEIGHTS", str(tmp_path / "absent.h5"))
-    generator = keras.saving.load_model(tiny_run / "generator.keras")
+    generator = keras.saving.load_model(small_run / "generator.keras")
     tflite = tmp_path / "tiny.tflite"
     generator.export(
         str(tflite),
@@ -147,8 +120,8 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
         [
             "evaluate",
             "gray",
-            str(tiny_run),
-            str(tiny_run / "generator.keras"),
+            str(small_run),
+            str(small_run / "generator.keras"),
             str(tflite),
             "--data",
             str(shared_data / "set14"),
@@ -168,7 +141,7 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     assert report["protocol"] == "standard" and report["n_images"] == 12
     assert set(report["versions"]) >= {"kcolor", "tensorflow", "keras"}
     models = [r["model"] for r in report["results"]]
-    assert models == ["gray", str(tiny_run), str(tiny_run / "generator.keras"), str(tflite)]
+    assert models == ["gray", str(small_run), str(small_run / "generator.keras"), str(tflite)]
     for entry in report["results"]:
         assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness"}
         assert set(entry["metrics"]["psnr"]) >= {"mean", "std"}
@@ -208,9 +181,9 @@ def test_fid_end_to_end_with_a_weights_file(shared_data, tmp_path):
     assert np.isfinite(fid) and fid >= 0
 
 
-def test_plot_loss_curves_and_metric_bars(tiny_run, tmp_path):
+def test_plot_loss_curves_and_metric_bars(small_run, tmp_path):
     curves = tmp_path / "curves.png"
-    result = CliRunner().invoke(main, ["plot", str(tiny_run), str(tiny_run), "-o", str(curves)])
+    result = CliRunner().invoke(main, ["plot", str(small_run), str(small_run), "-o", str(curves)])
     assert result.exit_code == 0, result.output
     assert Image.open(curves).size[0] > 100
     report = {
