@@ -44,18 +44,51 @@ def _time_calls(call, seconds=5.0):
     return (time.perf_counter() - start) / count
 
 
+def _latency_table(generator, x, tmp, calibration_data, size):
+    import tensorflow as tf
+    from ai_edge_litert.interpreter import Interpreter
+
+    from kcolor.export import export_tflite
+
+    forward = tf.function(lambda t: generator(t, training=False))
+    seconds = _time_calls(lambda: forward(x).numpy())
+    print(f"\n## Default generator, {size}x{size}, batch 1\n")
+    print("| backend | threads | ms/image | images/s |")
+    print("|---|---|---|---|")
+    print(f"| Keras (tf.function) | all (2) | {seconds * 1000:.1f} | {1 / seconds:.1f} |")
+    lightness = x * 50.0 + 50.0
+    for quantize in ("none", "fp16", "dynamic", "int8"):
+        path = export_tflite(
+            generator,
+            tmp / f"{quantize}.tflite",
+            quantize=quantize,
+            calibration_data=calibration_data,
+            size=size,
+        )
+        for threads in (1, 2):
+            interpreter = Interpreter(model_path=str(path), num_threads=threads)
+            runner = interpreter.get_signature_runner("colorize")
+            seconds = _time_calls(lambda r=runner: r(lightness=lightness))
+            print(
+                f"| TFLite {quantize} ({path.stat().st_size / 1e6:.1f} MB) | {threads} | "
+                f"{seconds * 1000:.1f} | {1 / seconds:.1f} |",
+                flush=True,
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibration-data", required=True)
     parser.add_argument("--size", type=int, default=256)
+    parser.add_argument(
+        "--photos-only", action="store_true", help="only the end-to-end colorize and memory part"
+    )
     args = parser.parse_args()
 
     import numpy as np
     import tensorflow as tf
-    from ai_edge_litert.interpreter import Interpreter
     from PIL import Image
 
-    from kcolor.export import export_tflite
     from kcolor.models import build_generator
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}")
@@ -66,30 +99,8 @@ def main():
         tmp = Path(tmp)
         keras_path = tmp / "default.keras"
         generator.save(keras_path)
-        forward = tf.function(lambda t: generator(t, training=False))
-        seconds = _time_calls(lambda: forward(x).numpy())
-        print(f"\n## Default generator, {size}x{size}, batch 1\n")
-        print("| backend | threads | ms/image | images/s |")
-        print("|---|---|---|---|")
-        print(f"| Keras (tf.function) | all (2) | {seconds * 1000:.1f} | {1 / seconds:.1f} |")
-        lightness = x * 50.0 + 50.0
-        for quantize in ("none", "fp16", "dynamic", "int8"):
-            path = export_tflite(
-                generator,
-                tmp / f"{quantize}.tflite",
-                quantize=quantize,
-                calibration_data=args.calibration_data,
-                size=size,
-            )
-            for threads in (1, 2):
-                interpreter = Interpreter(model_path=str(path), num_threads=threads)
-                runner = interpreter.get_signature_runner("colorize")
-                seconds = _time_calls(lambda r=runner: r(lightness=lightness))
-                print(
-                    f"| TFLite {quantize} ({path.stat().st_size / 1e6:.1f} MB) | {threads} | "
-                    f"{seconds * 1000:.1f} | {1 / seconds:.1f} |",
-                    flush=True,
-                )
+        if not args.photos_only:
+            _latency_table(generator, x, tmp, args.calibration_data, size)
 
         print("\n## kcolor colorize, one photo, Keras backend (after warm-up)\n")
         print("| photo | pixels | seconds | peak RSS (MB) |")

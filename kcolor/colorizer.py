@@ -126,19 +126,35 @@ _SRGB_TO_LINEAR = color.srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
 _Y_FROM_LINEAR = np.asarray(color._XYZ_FROM_RGB[1], np.float32)
 
 
+def _bilinear_coordinates(size_in, size_out):
+    """Source indices and weights of a bilinear resize with half-pixel centers (the convention
+    of `tf.image.resize(method="bilinear")`)."""
+    position = (np.arange(size_out, dtype=np.float64) + 0.5) * (size_in / size_out) - 0.5
+    position = np.clip(position, 0.0, size_in - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, size_in - 1)
+    return low, high, (position - low).astype(np.float32)[:, np.newaxis]
+
+
 def _join_full_resolution(rgb, ab_small, height, width):
-    """Upsample ab to H x W and join it with the full-resolution L, a band of rows at a time."""
+    """Upsample ab bilinearly to H x W and join it with the full-resolution L, a band of rows at
+    a time: neither the full-size ab map nor any full-size float image is ever held."""
     import tensorflow as tf
 
-    ab_full = tf.image.resize(ab_small[np.newaxis], [height, width], method="bilinear")[0]
+    # Columns first, on the small map (h x W x 2), then rows band by band.
+    col_low, col_high, col_w = _bilinear_coordinates(ab_small.shape[1], width)
+    wide = (
+        ab_small[:, col_low] * (1 - col_w[np.newaxis]) + ab_small[:, col_high] * col_w[np.newaxis]
+    )
+    row_low, row_high, row_w = _bilinear_coordinates(ab_small.shape[0], height)
     out = np.empty((height, width, 3), np.uint8)
     for top in range(0, height, _BAND_ROWS):
-        lightness = _full_resolution_lightness(rgb[top : top + _BAND_ROWS])
-        ab = color.denormalize_ab(ab_full[top : top + _BAND_ROWS])
-        joined = tf.concat([lightness, ab], axis=-1)
-        out[top : top + _BAND_ROWS] = np.round(
-            color.lab_to_rgb_keep_lightness(joined).numpy() * 255.0
-        )
+        rows = slice(top, top + _BAND_ROWS)
+        weight = row_w[rows][..., np.newaxis]
+        ab_band = wide[row_low[rows]] * (1 - weight) + wide[row_high[rows]] * weight
+        lightness = _full_resolution_lightness(rgb[rows])
+        joined = tf.concat([lightness, color.denormalize_ab(ab_band)], axis=-1)
+        out[rows] = np.round(color.lab_to_rgb_keep_lightness(joined).numpy() * 255.0)
     return out
 
 
