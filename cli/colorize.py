@@ -60,8 +60,11 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     """
     from kcolor.batch import colorize_paths, plan_outputs
 
-    if backend == "tflite" and not str(model).endswith(".tflite"):
-        raise click.BadParameter("--backend tflite needs --model FILE.tflite", param_hint="--model")
+    if backend == "tflite" and not (str(model).endswith(".tflite") or model == "default"):
+        raise click.BadParameter(
+            "--backend tflite needs --model FILE.tflite or the shipped 'default'",
+            param_hint="--model",
+        )
     if backend == "keras" and str(model).endswith(".tflite"):
         backend = "tflite"
     try:
@@ -73,7 +76,7 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     try:
         from kcolor.colorizer import Colorizer
 
-        colorizer = Colorizer.load(model, size=size)
+        colorizer = Colorizer.load(model, size=size, backend=backend)
     except (FileNotFoundError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     summary = colorize_paths(

@@ -41,14 +41,11 @@ class Colorizer:
         self.size = int(size)
 
     @classmethod
-    def load(cls, model=DEFAULT_MODEL, size=DEFAULT_SIZE, num_threads=None):
-        """A Colorizer for a run folder, `.keras`, SavedModel folder, `.tflite`, or "default"."""
-        if model == DEFAULT_MODEL:
-            raise FileNotFoundError(
-                "no default model ships with this version of kcolor yet: pass a trained model "
-                "(a run folder, .keras or .tflite file)"
-            )
-        return cls(load_predictor(str(model), num_threads=num_threads), size=size)
+    def load(cls, model=DEFAULT_MODEL, size=DEFAULT_SIZE, num_threads=None, backend="keras"):
+        """A Colorizer for "default" (the shipped model, sha256-verified), a run folder,
+        `.keras`, SavedModel folder or `.tflite`. `backend="tflite"` picks the shipped model's
+        `.tflite`; other `.tflite` paths always run in LiteRT."""
+        return cls(load_predictor(str(model), num_threads=num_threads, backend=backend), size=size)
 
     def colorize(self, image):
         """Colorize a path, a PIL image or a uint8 array `(H, W)`, `(H, W, 3)` or `(H, W, 4)`.

@@ -122,7 +122,7 @@ def evaluate(
 
     try:
         predictors = [load_predictor(spec) for spec in model_specs]
-    except ModelLoadError as err:
+    except (ModelLoadError, FileNotFoundError) as err:
         raise EvaluationError(str(err)) from None
     stats = PipelineStats()
     config = DataConfig(

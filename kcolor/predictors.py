@@ -121,11 +121,19 @@ class LiteRTGenerator:
         return ab / color.AB_SCALE if self.lab_units else ab
 
 
-def load_predictor(spec, num_threads=None):
-    """Turn a MODEL argument into a predictor: `gray`, a run folder, `.keras`, SavedModel folder,
-    or `.tflite`."""
+def load_predictor(spec, num_threads=None, backend="keras"):
+    """Turn a MODEL argument into a predictor: `gray`, a shipped model name ("default"; its
+    SavedModel, or its fp32 `.tflite` with `backend="tflite"`), a run folder, `.keras`,
+    SavedModel folder, or `.tflite`."""
+    from kcolor.shipped import SHIPPED_NAMES, shipped_model_path
+
     if spec == GRAY_BASELINE:
         return GrayBaseline()
+    if spec in SHIPPED_NAMES:
+        path = shipped_model_path(spec, backend=backend)
+        if backend == "tflite":
+            return LiteRTGenerator(path, spec, num_threads=num_threads)
+        return SavedModelGenerator(path, spec)
     path = Path(spec)
     if path.is_dir() and (path / "generator.keras").is_file():
         return KerasGenerator(path / "generator.keras", str(spec))
@@ -140,6 +148,6 @@ def load_predictor(spec, num_threads=None):
             f"{spec}: not a run folder, .keras file, SavedModel folder or .tflite file"
         )
     raise ModelLoadError(
-        f"{spec}: no such model (a run folder, .keras, SavedModel folder, .tflite, or 'gray'; "
-        "no trained default model ships yet)"
+        f"{spec}: no such model (a run folder, .keras, SavedModel folder, .tflite, 'default' "
+        "or 'gray')"
     )

@@ -37,8 +37,6 @@ def test_alpha_gray_and_odd_sizes(small_run):
     assert np.all(np.asarray(out)[..., 3] == 77)
     gray = colorizer.colorize(np.full((5, 3000), 128, np.uint8))  # tiny and very wide
     assert gray.size == (3000, 5)
-    with pytest.raises(FileNotFoundError, match="no default model"):
-        Colorizer.load("default")
 
 
 def test_cli_batch_handles_every_kind_of_file(small_run, awkward_folder, tmp_path):
@@ -111,8 +109,12 @@ def test_never_overwrites_inputs_and_rejects_bad_options(small_run, tmp_path):
         ],
     )
     assert result.exit_code != 0 and ".tflite" in result.output
-    result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(tmp_path / "o")])
-    assert result.exit_code != 0 and "no default model" in result.output
+    import kcolor.shipped
+
+    with pytest.MonkeyPatch.context() as patch:  # a kcolor built without a shipped model
+        patch.setattr(kcolor.shipped, "_manifest", lambda: {})
+        result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(tmp_path / "o")])
+    assert result.exit_code != 0 and "no 'default' model ships" in result.output
 
 
 def test_failed_write_leaves_no_partial_file(small_run, tmp_path, monkeypatch):

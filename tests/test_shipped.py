@@ -1,0 +1,75 @@
+"""Shipped models: found through the package, verified by sha256, refused when they differ."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from kcolor.cli.main import main
+
+import kcolor.shipped as shipped
+
+
+@pytest.fixture
+def fake_release(small_run, tmp_path, monkeypatch):
+    """A release of the small test model laid out like the real one, in a temporary folder."""
+    from kcolor.export import export_savedmodel, export_tflite, load_generator
+
+    generator = load_generator(small_run)
+    saved_root, tflite_root = tmp_path / "savedmodels", tmp_path / "tflite"
+    export_savedmodel(generator, saved_root / "default", size=64)
+    tflite_root.mkdir()
+    export_tflite(generator, tflite_root / "default-fp32.tflite", size=64)
+    manifest = {
+        "default": {
+            "savedmodel": {
+                "folder": "default",
+                "sha256": shipped.tree_sha256(saved_root / "default"),
+            },
+            "tflite": {
+                "fp32": {
+                    "file": "default-fp32.tflite",
+                    "sha256": shipped.file_sha256(tflite_root / "default-fp32.tflite"),
+                }
+            },
+        }
+    }
+    monkeypatch.setattr(shipped, "_manifest", lambda: manifest)
+    roots = {"savedmodels": saved_root, "tflite": tflite_root}
+    monkeypatch.setattr(shipped, "_installed_folder", lambda kind: roots[kind])
+    return roots
+
+
+def test_default_loads_for_both_backends_and_colorizes(fake_release, shared_data, tmp_path):
+    from kcolor import Colorizer
+
+    photo = shared_data / "set5" / "bird.png"
+    keras_out = np.asarray(Colorizer.load("default").colorize(photo), int)
+    lite_out = np.asarray(Colorizer.load("default", backend="tflite").colorize(photo), int)
+    assert keras_out.shape == lite_out.shape and np.abs(keras_out - lite_out).mean() < 1.0
+    result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "bird.png").is_file()
+
+
+def test_a_modified_file_is_refused(fake_release):
+    from kcolor import Colorizer
+
+    model = fake_release["tflite"] / "default-fp32.tflite"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(shipped.ShippedModelError, match="does not match its sha256"):
+        Colorizer.load("default", backend="tflite")
+    variables = next((fake_release["savedmodels"] / "default").rglob("*.data-*"))
+    variables.write_bytes(variables.read_bytes() + b"x")
+    with pytest.raises(shipped.ShippedModelError, match="does not match its sha256"):
+        Colorizer.load("default")
+
+
+def test_the_manifest_in_the_package_matches_the_shipped_files():
+    manifest = json.loads((shipped.resources.files("kcolor") / "shipped.json").read_text())
+    for name, entry in manifest.items():
+        assert shipped.shipped_model_path(name).is_dir()
+        for variant in entry.get("tflite", {}):
+            assert shipped.shipped_model_path(name, backend="tflite", variant=variant).is_file()

@@ -1,0 +1,137 @@
+"""Release a trained generator as kcolor's default model.
+
+Usage (from the repo root):
+    python tools/ship_default.py GENERATOR.keras --calibration-data ../shared/data/coco_train2017 \
+        --eval-data ../shared/data/coco_val2017 --budget "..." [--notes "..."]
+
+Writes savedmodels/default (SavedModel), tflite/default-{fp32,fp16,int8}.tflite, the sha256
+manifest kcolor/shipped.json (what `Colorizer.load("default")` verifies), SHA256SUMS files and a
+MODEL_CARD.md in both folders, with parity and evaluation numbers measured here.
+"""
+
+import argparse
+import json
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+TRAINING_DATA = """\
+- imagenet_sample_1000 (ImageNet ILSVRC-2012 sample, one image per class): ImageNet terms of
+  access, non-commercial research and educational use only.
+- ade20k_val (ADE20K / MIT Scene Parsing validation images): non-commercial research use; the
+  photos remain their owners' (SUN and Places).
+- coco_train2017 (MS COCO 2017 sample): each image is a Flickr photo under its own Creative
+  Commons licence (several NonCommercial and/or NoDerivatives); COCO Terms of Use.
+- bsds500 (Berkeley Segmentation Data Set 500): distributed by UC Berkeley for research (Corel
+  photos), no open licence.
+
+Grayscale photos (flagged in ../shared/data/manifest.csv) were excluded. Because of these terms,
+the weights are for research and personal use; check them before any commercial use."""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("generator", help=".keras generator or run folder")
+    parser.add_argument("--calibration-data", required=True)
+    parser.add_argument("--eval-data", required=True)
+    parser.add_argument("--budget", required=True, help="training budget, for the model card")
+    parser.add_argument("--notes", default="", help="known limitations, for the model card")
+    args = parser.parse_args()
+
+    from kcolor.evaluation import evaluate, format_table
+    from kcolor.export import export_savedmodel, export_tflite, load_generator, parity_psnr
+    from kcolor.model_costs import model_costs
+    from kcolor.shipped import file_sha256, tree_sha256
+
+    generator = load_generator(args.generator)
+    saved = REPO / "savedmodels" / "default"
+    shutil.rmtree(saved, ignore_errors=True)
+    export_savedmodel(generator, saved)
+    manifest = {
+        "default": {"savedmodel": {"folder": "default", "sha256": tree_sha256(saved)}, "tflite": {}}
+    }
+    parity = {}
+    for variant, quantize in (("fp32", "none"), ("fp16", "fp16"), ("int8", "int8")):
+        path = REPO / "tflite" / f"default-{variant}.tflite"
+        export_tflite(generator, path, quantize=quantize, calibration_data=args.calibration_data)
+        manifest["default"]["tflite"][variant] = {"file": path.name, "sha256": file_sha256(path)}
+        parity[variant] = parity_psnr(generator, path, args.eval_data, limit=16)
+    (REPO / "kcolor" / "shipped.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+    standard = evaluate(
+        ["gray", str(saved)],
+        args.eval_data,
+        metric_names=["mse", "psnr", "ssim", "colorfulness"],
+        progress=False,
+    )
+    seed = evaluate(
+        ["gray", str(saved)],
+        args.eval_data,
+        protocol="seed",
+        metric_names=["mse", "psnr", "ssim"],
+        progress=False,
+    )
+    costs = model_costs(generator)
+    config = generator.get_config()
+    sizes = {
+        f"default-{v}.tflite": (REPO / "tflite" / f"default-{v}.tflite").stat().st_size
+        for v in ("fp32", "fp16", "int8")
+    }
+    card = f"""# kcolor default model: model card
+
+- Architecture: `{type(generator).__name__}` (filters {tuple(config.get("filters", ()))},
+  {config.get("conv", "")} 3x3 convolutions, {config.get("norm", "")} norm), a U-Net from
+  normalized L to normalized ab with a tanh output; {costs["params"]:,} parameters,
+  {costs["macs"] / 1e9:.2f} G multiply-adds per 256x256 image.
+- Files: `savedmodels/default` (SavedModel, signature `colorize`: L in [0, 100],
+  float32 [1, 256, 256, 1] -> ab in Lab units), `tflite/default-fp32.tflite`
+  ({sizes["default-fp32.tflite"] / 1e6:.1f} MB), `default-fp16.tflite`
+  ({sizes["default-fp16.tflite"] / 1e6:.1f} MB), `default-int8.tflite`
+  ({sizes["default-int8.tflite"] / 1e6:.1f} MB, full integer, calibrated on
+  {args.calibration_data}). sha256 in SHA256SUMS and kcolor/shipped.json; kcolor refuses a
+  file that does not match.
+- Training budget: {args.budget}
+
+## Training data
+
+{TRAINING_DATA}
+
+## Evaluation ({args.eval_data}, 256 px center crops, grayscale photos skipped)
+
+Standard protocol (docs/evaluation.md):
+
+```
+{format_table(standard)}
+```
+
+The study's protocol (`--protocol seed`):
+
+```
+{format_table(seed)}
+```
+
+TFLite parity with the Keras model (final sRGB PSNR on {args.eval_data}, 16 photos): fp32
+{parity["fp32"]:.1f} dB, fp16 {parity["fp16"]:.1f} dB, int8 {parity["int8"]:.1f} dB.
+
+## Known limitations
+
+{args.notes or "-"}
+"""
+    for folder in ("savedmodels", "tflite"):
+        (REPO / folder / "MODEL_CARD.md").write_text(card)
+    sums = [
+        f"{manifest['default']['tflite'][v]['sha256']}  default-{v}.tflite"
+        for v in ("fp32", "fp16", "int8")
+    ]
+    (REPO / "tflite" / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    (REPO / "savedmodels" / "SHA256SUMS").write_text(
+        f"{manifest['default']['savedmodel']['sha256']}  default/ (kcolor.shipped.tree_sha256)\n"
+    )
+    print(card)
+
+
+if __name__ == "__main__":
+    main()
