@@ -89,7 +89,7 @@ def evaluate(
     """Score each model on `data`; returns the JSON-ready result dict (see docs/evaluation.md).
 
     Args:
-        model_specs: MODEL arguments (see `load_model_for_evaluation`).
+        model_specs: MODEL arguments (see `kcolor.predictors.load_predictor`).
         data: a data source string (kcolor.sources).
         limit: score at most this many images.
         protocol: "standard" or "seed".

@@ -1,0 +1,39 @@
+"""Write a `.txt` image list (a kcolor data source) of the color photos of some shared sets.
+
+Usage (from the repo root):
+    python tools/make_pool.py runs/pool.txt imagenet_sample_1000 ade20k_val coco_train2017 bsds500
+
+Reads ../shared/data/manifest.csv (or --data-root), skips photos flagged grayscale, and writes
+paths relative to the list file, so `kcolor train --data runs/pool.txt` works from anywhere.
+"""
+
+import argparse
+import csv
+import os
+from pathlib import Path
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", help="list file to write (.txt)")
+    parser.add_argument("sets", nargs="+", help="set names as in manifest.csv")
+    parser.add_argument(
+        "--data-root", default=str(Path(__file__).resolve().parents[2] / "shared" / "data")
+    )
+    args = parser.parse_args()
+
+    root = Path(args.data_root).resolve()
+    out = Path(args.out).resolve()
+    with open(root / "manifest.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["set"] in args.sets and r["gray"] == "color"]
+    missing = sorted(set(args.sets) - {r["set"] for r in rows})
+    if missing:
+        raise SystemExit(f"no color photos found for: {', '.join(missing)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines = [os.path.relpath(root / r["set"] / r["file"], out.parent) for r in rows]
+    out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    print(f"wrote {len(lines)} color photos from {', '.join(args.sets)} to {out}")
+
+
+if __name__ == "__main__":
+    main()
