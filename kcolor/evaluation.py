@@ -124,6 +124,13 @@ def evaluate(
         predictors = [load_predictor(spec) for spec in model_specs]
     except (ModelLoadError, FileNotFoundError) as err:
         raise EvaluationError(str(err)) from None
+    for predictor in predictors:
+        fixed = getattr(predictor, "input_size", None)
+        if fixed and tuple(fixed) != (image_size, image_size):
+            raise EvaluationError(
+                f"{predictor.name} takes fixed {fixed[0]}x{fixed[1]} inputs: evaluate it with "
+                f"--image-size {fixed[0]}"
+            )
     stats = PipelineStats()
     config = DataConfig(
         image_size=image_size, batch_size=batch_size, training=False, tfds_data_dir=tfds_data_dir

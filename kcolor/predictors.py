@@ -111,6 +111,11 @@ class LiteRTGenerator:
         for image in x:
             batch = image[np.newaxis]
             if self._shape != batch.shape:
+                if self.input_size and tuple(self.input_size) != batch.shape[1:3]:
+                    raise ValueError(
+                        f"{self.name} takes fixed {self.input_size[0]}x{self.input_size[1]} "
+                        f"inputs, got {batch.shape[1]}x{batch.shape[2]}"
+                    )
                 self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
                 self.interpreter.allocate_tensors()
                 self._shape = batch.shape

@@ -145,6 +145,10 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     for entry in report["results"]:
         assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness"}
         assert set(entry["metrics"]["psnr"]) >= {"mean", "std"}
+    wrong_size = CliRunner().invoke(
+        main, ["evaluate", str(tflite), "--data", str(shared_data / "set5"), "--image-size", "32"]
+    )
+    assert wrong_size.exit_code != 0 and "--image-size 64" in wrong_size.output
     keras_psnr = report["results"][2]["metrics"]["psnr"]["mean"]
     assert report["results"][3]["metrics"]["psnr"]["mean"] == pytest.approx(keras_psnr, abs=0.01)
     assert any((tmp_path / "samples").glob("*.png"))
