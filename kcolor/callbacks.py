@@ -12,10 +12,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from PIL import Image
 
 from kcolor import color
-from kcolor.fileio import atomic_write_bytes
+from kcolor.fileio import atomic_write_bytes, atomic_write_png
 
 
 def atomic_save_weights(model, path):
@@ -151,17 +150,15 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory.mkdir(parents=True, exist_ok=True)
         predicted = self.generator.predict(self.lightness, verbose=0)
         grid = sample_grid(self.lightness, predicted, self.ab)
-        buffer = io.BytesIO()
-        Image.fromarray(grid).save(buffer, format="PNG")
-        atomic_write_bytes(self.directory / f"epoch-{epoch + 1:03d}.png", buffer.getvalue())
+        atomic_write_png(self.directory / f"epoch-{epoch + 1:03d}.png", grid)
 
 
 def sample_grid(lightness, predicted_ab, true_ab):
     """uint8 image: one row per sample, columns gray | predicted colors | true colors."""
-    gray = color.normalized_lab_to_rgb(lightness, np.zeros_like(true_ab)).numpy()
-    predicted = color.normalized_lab_to_rgb(lightness, predicted_ab).numpy()
-    truth = color.normalized_lab_to_rgb(lightness, true_ab).numpy()
+    gray = color.normalized_lab_to_uint8(lightness, np.zeros_like(true_ab)).numpy()
+    predicted = color.normalized_lab_to_uint8(lightness, predicted_ab).numpy()
+    truth = color.normalized_lab_to_uint8(lightness, true_ab).numpy()
     rows = [
         np.concatenate([g, p, t], axis=1) for g, p, t in zip(gray, predicted, truth, strict=True)
     ]
-    return np.round(np.concatenate(rows, axis=0) * 255).astype(np.uint8)
+    return np.concatenate(rows, axis=0)

@@ -179,6 +179,11 @@ def rgb_to_normalized_lab(rgb):
     return normalize_l(lab[..., :1]), normalize_ab(lab[..., 1:])
 
 
+def normalized_lab_to_uint8(l_norm, ab_norm):
+    """Normalized `(L, ab)` to 8-bit sRGB (rounded, gamut-clipped): what metrics and grids see."""
+    return tf.cast(tf.round(normalized_lab_to_rgb(l_norm, ab_norm) * 255.0), tf.uint8)
+
+
 def normalized_lab_to_rgb(l_norm, ab_norm):
     """Join normalized `L (..., 1)` and `ab (..., 2)` back into sRGB in [0, 1]."""
     lab = tf.concat([denormalize_l(l_norm), denormalize_ab(ab_norm)], axis=-1)

@@ -13,6 +13,7 @@ Steps for a photo of H x W:
    out-of-gamut colors lose chroma rather than being clipped, so lightness is kept.
 """
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -113,14 +114,16 @@ def _reflect_pad(image, target_h, target_w):
 def _full_resolution_lightness(rgb_band):
     """CIE L of 8-bit sRGB pixels, from Y alone (L does not depend on X or Z), through a
     256-entry table for the sRGB curve: the same values as `color.rgb_to_lab`, faster."""
-    linear = _SRGB_TO_LINEAR[rgb_band]
-    y = linear @ _Y_FROM_LINEAR
+    linear = _srgb_to_linear_table()[rgb_band]
+    y = linear @ np.asarray(color._XYZ_FROM_RGB[1], np.float32)
     f = np.where(y > color._LAB_EPSILON, np.cbrt(y), color._LAB_KAPPA_SLOPE * y + color._LAB_OFFSET)
     return (116.0 * f - 16.0).astype(np.float32)[..., np.newaxis]
 
 
-_SRGB_TO_LINEAR = color.srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0).numpy()
-_Y_FROM_LINEAR = np.asarray(color._XYZ_FROM_RGB[1], np.float32)
+@functools.cache
+def _srgb_to_linear_table():
+    """Linear value of each 8-bit sRGB level, computed once on first use (not at import)."""
+    return color.srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0).numpy()
 
 
 def _bilinear_coordinates(size_in, size_out):

@@ -7,7 +7,6 @@ they carry no color to score. Statistics accumulate batch by batch, so memory do
 the number of images (FID keeps running sums, not images).
 """
 
-import io
 import logging
 import math
 from dataclasses import dataclass, field
@@ -15,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 
 from kcolor import color, metrics
 from kcolor.data import DataConfig, PipelineStats, build_dataset
@@ -26,7 +24,7 @@ from kcolor.fid import (
     frechet_distance,
     resolve_inception_weights,
 )
-from kcolor.fileio import atomic_write_bytes
+from kcolor.fileio import atomic_write_png
 from kcolor.names import EVAL_METRICS, PROTOCOLS
 from kcolor.predictors import ModelLoadError, load_predictor
 
@@ -66,11 +64,6 @@ def _lab_as_rgb255(l_norm, ab_norm):
     lightness = color.denormalize_l(l_norm) / 100.0
     ab = metrics.seed_scale_ab(color.denormalize_ab(ab_norm))
     return tf.concat([tf.cast(lightness, tf.float64), ab], axis=-1) * 255.0
-
-
-def _to_uint8_rgb(l_norm, ab_norm):
-    rgb = color.normalized_lab_to_rgb(l_norm, ab_norm)
-    return tf.cast(tf.round(rgb * 255.0), tf.uint8)
 
 
 def evaluate(
@@ -154,7 +147,7 @@ def evaluate(
         if limit is not None:
             l_norm, ab_norm = l_norm[: limit - n_images], ab_norm[: limit - n_images]
         l_np = l_norm.numpy()
-        truth_rgb = _to_uint8_rgb(l_norm, ab_norm)
+        truth_rgb = color.normalized_lab_to_uint8(l_norm, ab_norm)
         true_ab = color.denormalize_ab(ab_norm)
         if "colorfulness" in names:
             truth_scores.add(
@@ -164,10 +157,12 @@ def evaluate(
             truth_scores.fid_stats.update(
                 _fid_features(inception, protocol, truth_rgb, l_norm, ab_norm)
             )
-        grids = [_to_uint8_rgb(l_norm, tf.zeros_like(ab_norm))] if samples_dir else None
+        grids = (
+            [color.normalized_lab_to_uint8(l_norm, tf.zeros_like(ab_norm))] if samples_dir else None
+        )
         for predictor in predictors:
             pred_ab_norm = tf.constant(predictor.predict_ab(l_np))
-            pred_rgb = _to_uint8_rgb(l_norm, pred_ab_norm)
+            pred_rgb = color.normalized_lab_to_uint8(l_norm, pred_ab_norm)
             pred_ab = color.denormalize_ab(pred_ab_norm)
             _score_batch(
                 scores[predictor.name], names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab
@@ -252,9 +247,7 @@ def _write_grid(samples_dir, batch_index, columns):
         ],
         axis=0,
     )
-    buffer = io.BytesIO()
-    Image.fromarray(rows).save(buffer, format="PNG")
-    atomic_write_bytes(samples_dir / f"batch-{batch_index:04d}.png", buffer.getvalue())
+    atomic_write_png(samples_dir / f"batch-{batch_index:04d}.png", rows)
 
 
 def _conventions(protocol):

@@ -135,8 +135,8 @@ def parity_psnr(generator, exported, source, size=DEFAULT_EXPORT_SIZE, limit=8):
     ):
         keras_ab = np.asarray(generator(l_norm, training=False), np.float32)
         lite_ab = exported_predictor.predict_ab(l_norm.numpy())
-        keras_rgb = np.round(color.normalized_lab_to_rgb(l_norm, keras_ab).numpy() * 255)
-        lite_rgb = np.round(color.normalized_lab_to_rgb(l_norm, lite_ab).numpy() * 255)
+        keras_rgb = color.normalized_lab_to_uint8(l_norm, keras_ab).numpy().astype(np.float64)
+        lite_rgb = color.normalized_lab_to_uint8(l_norm, lite_ab).numpy().astype(np.float64)
         squared_error += float(np.sum((keras_rgb - lite_rgb) ** 2))
         count += keras_rgb.size
     if count == 0:

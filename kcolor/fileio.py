@@ -4,6 +4,17 @@ import os
 from pathlib import Path
 
 
+def atomic_write_png(path, array):
+    """Encode a uint8 image array as PNG and write it atomically."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def atomic_write_bytes(path, data):
     """Write bytes to `path` through a temporary file in the same folder and an atomic rename."""
     path = Path(path)
