@@ -1,0 +1,70 @@
+"""The release tools in tools/: results tables and generator interpolation."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
+
+
+def _tool(name="results_table"):
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REPORT = {
+    "protocol": "seed",
+    "data": "photos",
+    "image_size": 256,
+    "n_images": 3,
+    "results": [
+        {"model": "gray", "metrics": {"mse": {"mean": 0.0034, "std": 0.002}}},
+        {
+            "model": "runs/x",
+            "metrics": {
+                "mse": {"mean": 0.00301234, "std": 0.001},
+                "psnr": {"mean": 50.123, "std": 1.0},
+            },
+        },
+    ],
+}
+
+
+def test_rows_follow_the_report_and_missing_metrics_are_not_numbers():
+    text = _tool().markdown_table(REPORT, names={"runs/x": "x"}, mse_digits=5)
+    lines = text.splitlines()
+    assert lines[0] == "| model | mse | psnr | fid |"
+    assert lines[2] == "| gray | 0.00340 +- 0.00200 | n/a | n/a |"
+    assert lines[3] == "| x | 0.00301 +- 0.00100 | 50.12 +- 1.00 | n/a |"
+    assert "3 images of `photos` at 256 px, protocol `seed`" in text
+
+
+def test_interpolation_blends_every_weight_and_keeps_the_ends():
+    from kcolor.models import UNetColorizer
+
+    interpolate = _tool("interpolate_generators").interpolate
+    a, b = UNetColorizer(filters=(4, 8, 16)), UNetColorizer(filters=(4, 8, 16))
+    a.build((None, 32, 32, 1))
+    b.build((None, 32, 32, 1))
+    b.set_weights([w + 1.0 for w in a.get_weights()])
+    for alpha in (0.0, 0.3, 1.0):
+        blend = interpolate(a, b, alpha)
+        for wa, wblend in zip(a.get_weights(), blend.get_weights(), strict=True):
+            np.testing.assert_allclose(wblend, wa + alpha, atol=1e-6)
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(interpolate(a, b, 0.0)(x), a(x), atol=1e-6)
+
+
+def test_interpolation_refuses_other_architectures_and_alphas():
+    from kcolor.models import UNetColorizer
+
+    interpolate = _tool("interpolate_generators").interpolate
+    a, b = UNetColorizer(filters=(4, 8, 16)), UNetColorizer(filters=(4, 8, 32))
+    with pytest.raises(ValueError, match="same architecture"):
+        interpolate(a, b, 0.5)
+    with pytest.raises(ValueError, match="alpha"):
+        interpolate(a, a, 1.5)
