@@ -43,6 +43,15 @@ def test_rows_follow_the_report_and_missing_metrics_are_not_numbers():
     assert "3 images of `photos` at 256 px, protocol `seed`" in text
 
 
+def test_reports_of_the_same_images_merge_into_one_table():
+    tool = _tool()
+    other = {**REPORT, "results": [REPORT["results"][0], {"model": "runs/y", "metrics": {}}]}
+    elsewhere = {**REPORT, "data": "other photos"}
+    merged = tool.merge_reports([REPORT, other, elsewhere])
+    assert [r["model"] for r in merged[0]["results"]] == ["gray", "runs/x", "runs/y"]
+    assert merged[1]["data"] == "other photos"
+
+
 def test_interpolation_blends_every_weight_and_keeps_the_ends():
     from kcolor.models import UNetColorizer
 

@@ -3,9 +3,10 @@
 Usage (from the repo root):
     python tools/results_table.py docs/results/coco-standard.json [--names runs/x=x ...]
 
-One table per file: a row per model (mean +- std per metric), the ground truth's colorfulness
-when the file has it, and the file's protocol, data and image count under the table. Metrics
-missing from a file (FID offline) print as "n/a", never as a number.
+One table per protocol, data and image size: files that share them (evaluations of different
+models on the same images) are merged into one table, a row per model (mean +- std per metric),
+then the ground truth's colorfulness when a file has it. Metrics missing from a file (FID
+offline) print as "n/a", never as a number.
 """
 
 import argparse
@@ -34,6 +35,19 @@ def markdown_table(report, names=None, mse_digits=None):
     return "\n".join(lines)
 
 
+def merge_reports(reports):
+    """Reports grouped by (protocol, data, image size, image count), results concatenated."""
+    merged = {}
+    for report in reports:
+        key = (report["protocol"], report["data"], report["image_size"], report["n_images"])
+        if key not in merged:
+            merged[key] = {**report, "results": []}
+        seen = {row["model"] for row in merged[key]["results"]}
+        merged[key]["results"] += [row for row in report["results"] if row["model"] not in seen]
+        merged[key]["reference"] = merged[key].get("reference") or report.get("reference")
+    return list(merged.values())
+
+
 def _cell(value, metric, mse_digits):
     if value is None:
         return "n/a"
@@ -50,9 +64,11 @@ def main():
     parser.add_argument("--names", nargs="*", default=[], help="SPEC=NAME display names")
     args = parser.parse_args()
     names = dict(item.split("=", 1) for item in args.names)
+    reports = []
     for path in args.reports:
         with open(path) as f:
-            report = json.load(f)
+            reports.append(json.load(f))
+    for report in merge_reports(reports):
         mse_digits = 5 if report["protocol"] == "seed" else 1
         print(markdown_table(report, names, mse_digits))
         print()
