@@ -26,15 +26,19 @@ def _read_history(run_dir):
 
 
 def plot_histories(run_dirs, out_path):
-    """Train (solid) and validation (dashed) loss per epoch, one color per run.
+    """Train (solid) and validation (dashed) ab error per epoch, one color per run.
 
-    GAN runs plot their L1 term (`l1`, `val_l1`), the only loss comparable across runs.
+    Runs with different losses (mse, l1, huber, GAN) have losses on different scales, so this
+    plots the one quantity they all log: the mean absolute error of normalized ab (`ab_mae` of
+    regression runs, the `l1` term of GAN runs); `loss` only for a history with neither.
     """
     plt = _figure()
     fig, ax = plt.subplots(figsize=(8, 5))
     for index, run_dir in enumerate(run_dirs):
         rows = _read_history(run_dir)
-        key = "loss" if "loss" in rows[0] else "l1"
+        key = next((k for k in ("ab_mae", "l1", "loss") if k in rows[0]), None)
+        if key is None:
+            raise ValueError(f"{run_dir}: history.csv has no ab_mae, l1 or loss column")
         epochs = [int(row["epoch"]) for row in rows]
         colour = f"C{index % 10}"
         label = Path(run_dir).name
@@ -48,8 +52,8 @@ def plot_histories(run_dirs, out_path):
                 label=f"{label} val_{key}",
             )
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title("Training (solid) and validation (dashed) loss")
+    ax.set_ylabel("mean |ab error| (normalized ab, x110 for Lab units)")
+    ax.set_title("Training (solid) and validation (dashed) ab error")
     ax.legend(fontsize="small")
     _save(fig, out_path)
 
