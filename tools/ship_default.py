@@ -62,13 +62,13 @@ def main():
     (REPO / "kcolor" / "shipped.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     standard = evaluate(
-        ["gray", str(saved)],
+        ["gray", os.path.relpath(saved)],
         args.eval_data,
         metric_names=["mse", "psnr", "ssim", "colorfulness"],
         progress=False,
     )
     seed = evaluate(
-        ["gray", str(saved)],
+        ["gray", os.path.relpath(saved)],
         args.eval_data,
         protocol="seed",
         metric_names=["mse", "psnr", "ssim"],
