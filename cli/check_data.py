@@ -21,10 +21,15 @@ def check_data(source, evaluation, limit, **data_kwargs):
     tfds:NAME[:SPLIT] (for example tfds:coco/2017). Unreadable files are named on stderr and
     skipped; grayscale photos are counted and skipped unless --keep-gray is given.
     """
+    from kcolor.quiet import import_tensorflow
+
+    import_tensorflow()
     from kcolor.data import DataConfig, PipelineStats, build_dataset
     from kcolor.inspect_data import summarize_batches
 
-    config = DataConfig(training=not evaluation, **data_kwargs)
+    # Checking must not start a download of every split (COCO: ~25 GB, minutes of retries
+    # offline): an unprepared TFDS dataset is a one-line error saying how to prepare it.
+    config = DataConfig(training=not evaluation, tfds_download=False, **data_kwargs)
     stats = PipelineStats()
     try:
         dataset = build_dataset(source, config, stats=stats)
@@ -33,6 +38,14 @@ def check_data(source, evaluation, limit, **data_kwargs):
     report = summarize_batches(dataset, limit=limit)
     click.echo(report)
     click.echo(stats.summary())
+    dropped = stats.used - report.n_images
+    drops = config.training if config.drop_remainder is None else config.drop_remainder
+    if drops and not limit and 0 < dropped < config.batch_size:
+        click.echo(
+            f"{dropped} of the {stats.used} images used fill no whole batch of "
+            f"{config.batch_size}: training drops that last partial batch each epoch "
+            "(--eval keeps it)"
+        )
     for name, reason in sorted(stats.bad.items()):
         click.echo(f"unreadable: {name}: {reason}", err=True)
     if report.n_images == 0:

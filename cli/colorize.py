@@ -6,13 +6,14 @@ IMAGE_FORMATS = ("png", "jpg", "same")
 
 
 @click.command("colorize")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option(
     "-o",
     "--out",
     required=True,
-    type=click.Path(file_okay=False),
-    help="Output folder (created); folder inputs are mirrored inside it.",
+    type=click.Path(),
+    help="Output folder (created); folder inputs are mirrored inside it. With one input "
+    "file, an -o ending in an image extension (photo-color.png) is the output file itself.",
 )
 @click.option(
     "--model",
@@ -46,7 +47,11 @@ IMAGE_FORMATS = ("png", "jpg", "same")
     help="Output format; 'same' keeps each input's.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs (inputs never are).")
-@click.option("--compare", is_flag=True, help="Write gray | colorized side by side.")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Write gray | colorized side by side, as NAME-compare.png (never over a colorized photo).",
+)
 def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite, compare):
     """Colorize INPUTS (photos or folders) into OUT at the photos' full resolution.
 
@@ -58,7 +63,13 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     Example:
       kcolor colorize old_photos/ -o colorized/ --recursive --model runs/default-l1
     """
-    from kcolor.batch import colorize_paths, plan_outputs
+    from kcolor.quiet import import_tensorflow
+
+    import_tensorflow()
+    import sys
+    from pathlib import Path
+
+    from kcolor.batch import check_writable, colorize_paths, is_output_file, plan_outputs
 
     if backend == "tflite" and not (str(model).endswith(".tflite") or model == "default"):
         raise click.BadParameter(
@@ -67,30 +78,33 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
         )
     if backend == "keras" and str(model).endswith(".tflite"):
         backend = "tflite"
-    try:
-        jobs, problems = plan_outputs(inputs, out, recursive, out_format)
-    except ValueError as err:
-        raise click.ClickException(str(err)) from None
-    for message in problems:
+    plan = plan_outputs(inputs, out, recursive, out_format, compare=compare)
+    for message in plan.problems:
         click.echo(f"error: {message}", err=True)
+    for message in plan.notes:
+        click.echo(f"note: {message}", err=True)
+    if not plan.jobs:
+        raise click.ClickException("nothing to colorize")
+    out_folder = Path(out).parent if is_output_file(out, inputs) else Path(out)
     try:
+        check_writable(out_folder)
         from kcolor.colorizer import Colorizer
 
         colorizer = Colorizer.load(model, size=size, backend=backend)
-    except (FileNotFoundError, ValueError) as err:
+    except (OSError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     summary = colorize_paths(
-        colorizer,
-        jobs,
-        overwrite=overwrite,
-        compare=compare,
-        out_format=out_format,
-        report=lambda message: click.echo(message, err=True),
+        colorizer, plan.jobs, overwrite=overwrite, compare=compare, out_format=out_format
     )
-    failed = summary["failed"] + len(problems)
-    click.echo(
-        f"{summary['written']} written, {summary['skipped']} skipped (exist; --overwrite "
-        f"to replace), {failed} failed"
-    )
+    failed = summary["failed"] + len(plan.problems)
+    parts = [f"{summary['written']} written to {out}"]
+    if summary["skipped"]:
+        parts.append(f"{summary['skipped']} skipped (exist; --overwrite to replace)")
+    parts.append(f"{failed} failed")
+    if summary["interrupted"]:
+        left = len(plan.jobs) - summary["written"] - summary["skipped"] - summary["failed"]
+        click.echo(f"interrupted: {', '.join(parts)}, {left} not done", err=True)
+        sys.exit(130)
+    click.echo(", ".join(parts))
     if failed:
-        raise SystemExit(1)
+        sys.exit(1)

@@ -30,8 +30,8 @@ from kcolor.names import EVAL_METRICS, PROTOCOLS
     "--metrics",
     "metric_list",
     metavar="LIST",
-    help=f"Comma-separated subset of {','.join(EVAL_METRICS)} [default: all; FID is "
-    "skipped with a notice when no Inception weights are available].",
+    help=f"Comma-separated subset of {','.join(EVAL_METRICS)} [default: all but fid, which "
+    "needs InceptionV3 weights: Keras downloads them once, or --inception-weights].",
 )
 @click.option(
     "--inception-weights",
@@ -68,6 +68,9 @@ def evaluate(
 
         kcolor evaluate gray runs/default-l1 --data ../shared/data/coco_val2017 --json out.json
     """
+    from kcolor.quiet import import_tensorflow
+
+    import_tensorflow()
     import json
     from pathlib import Path
 

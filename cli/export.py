@@ -46,6 +46,9 @@ def export(model, fmt, quantize, calibration_data, size, out):
       kcolor export runs/default-l1 --format tflite --quantize int8 \\
           --calibration-data ../shared/data/set14 -o default-int8.tflite
     """
+    from kcolor.quiet import import_tensorflow
+
+    import_tensorflow()
     from pathlib import Path
 
     from kcolor.export import (

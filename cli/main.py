@@ -11,6 +11,7 @@ from kcolor import __version__
 # name -> "module:function" under kcolor.cli; every command registers here.
 SUBCOMMANDS = {
     "check-data": "kcolor.cli.check_data:check_data",
+    "color-prior": "kcolor.cli.color_prior:color_prior",
     "train": "kcolor.cli.train:train",
     "evaluate": "kcolor.cli.evaluate:evaluate",
     "plot": "kcolor.cli.plot:plot",
@@ -52,8 +53,10 @@ def main(verbose):
     options of each command.
     """
     if not verbose:
-        # Must be set before TensorFlow is first imported, which happens inside subcommands.
+        # Must be set before TensorFlow is first imported, which happens inside subcommands;
+        # KCOLOR_QUIET=1 also hides the native lines TensorFlow and LiteRT print (kcolor.quiet).
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("KCOLOR_QUIET", "1")
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s"
     )

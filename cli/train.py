@@ -3,7 +3,7 @@
 import click
 from click.core import ParameterSource
 
-from kcolor.names import ARCHS, PRECISIONS, REGRESSION_LOSSES, STRATEGIES
+from kcolor.names import ARCHS, LOSSES, LR_SCHEDULES, PRECISIONS, STRATEGIES
 
 
 @click.command("train")
@@ -15,8 +15,16 @@ from kcolor.names import ARCHS, PRECISIONS, REGRESSION_LOSSES, STRATEGIES
 )
 @click.option(
     "--loss",
-    type=click.Choice(REGRESSION_LOSSES),
-    help="Regression loss on ab for cnn/unet/default.  [default: l1]",
+    type=click.Choice(LOSSES),
+    help="Loss for cnn/unet/default: a regression on ab (mse, l1, huber) or 'classification' "
+    "(ab-bin classes with rebalanced soft targets, Zhang et al. 2016: more vivid colors).  "
+    "[default: l1]",
+)
+@click.option(
+    "--color-prior",
+    type=click.Path(dir_okay=False),
+    help="For --loss classification: class weights from `kcolor color-prior`. Default: "
+    "counted on the training photos and saved in the run folder.",
 )
 @click.option("--data", help="Training photos: a folder, a .txt list, or tfds:NAME[:SPLIT].")
 @click.option(
@@ -37,7 +45,15 @@ from kcolor.names import ARCHS, PRECISIONS, REGRESSION_LOSSES, STRATEGIES
     help="Batches per epoch (the data repeats). Default: one pass over the data.",
 )
 @click.option(
-    "--lr", type=click.FloatRange(min=0, min_open=True), help="Adam learning rate.  [default: 1e-4]"
+    "--lr",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Adam learning rate (the peak, with --lr-schedule cosine).  [default: 1e-4]",
+)
+@click.option(
+    "--lr-schedule",
+    type=click.Choice(LR_SCHEDULES),
+    help="'cosine': linear warm-up over 2% of the steps, then cosine decay to lr/100; "
+    "'constant'.  [default: cosine]",
 )
 @click.option(
     "--run-dir",
@@ -91,19 +107,25 @@ def train(ctx, recipe, assignments, resume, **options):
     \b
     Examples:
       kcolor train --data photos/ --epochs 10
-      kcolor train --config configs/unet-l1.yaml --data tfds:coco/2017 \\
+      kcolor train --loss classification --data photos/ --epochs 10
+      kcolor train --config configs/study-unet-l1.yaml --data tfds:coco/2017 \\
           --val-data tfds:coco/2017:validation
       kcolor train --arch gan --init-generator runs/default-l1 --data photos/
       kcolor train --run-dir runs/default-l1 --resume
     """
+    from kcolor.quiet import import_tensorflow
+
+    import_tensorflow()
     from pathlib import Path
 
     from kcolor.config import resolve_config
-    from kcolor.training import TrainingError
+    from kcolor.training import TrainingError, resume_point
     from kcolor.training import train as run_training
 
+    if resume and not options["run_dir"]:
+        raise click.UsageError("--resume needs --run-dir RUN: the run folder to continue")
     explicit = {
-        name: value
+        name: _absolute_if_local(name, value)
         for name, value in options.items()
         if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
     }
@@ -115,7 +137,25 @@ def train(ctx, recipe, assignments, resume, **options):
         if config.run_dir is None:
             name = "gan" if config.arch == "gan" else f"{config.arch}-{config.loss}"
             config = resolve_config(recipe, {**explicit, "run_dir": f"runs/{name}"}, assignments)
+        point = resume_point(config.run_dir) if resume else None
+        if point:
+            epoch, step = point
+            at = f", after step {step} of it" if step else ""
+            click.echo(f"resuming {config.run_dir} at epoch {epoch} of {config.epochs}{at}")
         result = run_training(config, resume=resume)
     except (TrainingError, FileNotFoundError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"trained {result.epochs_run} epoch(s); generator: {result.generator_path}")
+
+
+# Options that name local files: stored absolute in the run's config.yaml, so that
+# `--resume` works from any directory.
+_PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data_dir")
+
+
+def _absolute_if_local(name, value):
+    from pathlib import Path
+
+    if name in _PATH_OPTIONS and isinstance(value, str) and not value.startswith("tfds:"):
+        return str(Path(value).expanduser().absolute())
+    return value

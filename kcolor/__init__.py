@@ -4,7 +4,18 @@ Importing `kcolor` is cheap: TensorFlow loads only when a module that needs it i
 (`kcolor.color`, `kcolor.data`, ...), so `kcolor --help` stays fast.
 """
 
+from pathlib import Path
+
 __version__ = "0.1.0"
+
+# In a clone, the design keeps kcolor.cli, kcolor.savedmodels and kcolor.tflite in the top-level
+# folders cli/, savedmodels/ and tflite/ (pyproject.toml maps them into the installed package).
+# Python started in the clone's root finds this source folder before the installed package, so
+# subpackages are looked up in the clone's root too; the source tree then behaves like the
+# install. An installed kcolor has them inside its own folder and never takes this branch.
+_CLONE_ROOT = Path(__file__).resolve().parent.parent
+if (_CLONE_ROOT / "pyproject.toml").is_file() and (_CLONE_ROOT / "cli" / "main.py").is_file():
+    __path__.append(str(_CLONE_ROOT))
 
 
 def __getattr__(name):

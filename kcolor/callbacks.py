@@ -7,22 +7,19 @@ leaves either the old file or the new one, never half of one.
 import csv
 import io
 import math
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
 from kcolor import color
-from kcolor.fileio import atomic_write_bytes, atomic_write_png
+from kcolor.fileio import atomic_path, atomic_write_bytes, atomic_write_png
 
 
 def atomic_save_weights(model, path):
     """`model.save_weights` through a temporary `.weights.h5` file and an atomic rename."""
-    path = Path(path)
-    tmp = path.with_name(f".tmp-{path.name}")
-    model.save_weights(str(tmp), overwrite=True)
-    os.replace(tmp, path)
+    with atomic_path(path, prefix=".tmp-", suffix="") as tmp:
+        model.save_weights(str(tmp), overwrite=True)
 
 
 class NaNGuard(keras.callbacks.Callback):

@@ -23,9 +23,7 @@ AB_SCALE = 110 is the value richzhang/colorization uses: every sRGB color maps i
 
 import tensorflow as tf
 
-L_CENTER = 50.0
-L_SCALE = 50.0
-AB_SCALE = 110.0
+from kcolor.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 
 # sRGB (linear) -> XYZ, rows are X, Y, Z; the same values scikit-image uses.
 _XYZ_FROM_RGB = (

@@ -17,8 +17,9 @@ from kcolor.names import (
     ADVERSARIAL_KINDS,
     ARCHS,
     GENERATOR_ARCHS,
+    LOSSES,
+    LR_SCHEDULES,
     PRECISIONS,
-    REGRESSION_LOSSES,
     STRATEGIES,
 )
 
@@ -52,7 +53,11 @@ class TrainConfig:
     """Everything a training run needs; see `kcolor train --help` for the meaning of each field.
 
     `batch_size` is the global batch size: under a multi-device strategy each of N replicas gets
-    `batch_size / N` images per step.
+    `batch_size / N` images per step. With `lr_schedule="cosine"` the learning rate rises
+    linearly from 0 to `lr` over the first `warmup_fraction` of all steps, then follows a cosine
+    down to 1% of `lr` at the last step. `restore_best` saves the generator of the epoch with
+    the best validation loss (regression and classification runs; a GAN keeps its last epoch,
+    since its L1 term alone would pick the least adversarial one).
     """
 
     arch: str = "default"
@@ -66,12 +71,16 @@ class TrainConfig:
     steps_per_epoch: int | None = None
     validation_steps: int | None = None
     lr: float = 1e-4
+    lr_schedule: str = "cosine"
+    warmup_fraction: float = 0.02
     beta_1: float = 0.9
     huber_delta: float = HUBER_DELTA
     run_dir: str | None = None
     strategy: str = "auto"
     mixed_precision: str = "off"
     init_generator: str | None = None
+    color_prior: str | None = None
+    restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
     min_colorfulness: float = 0.0
@@ -86,7 +95,9 @@ class TrainConfig:
     def __post_init__(self):
         checks = [
             (self.arch in ARCHS, f"arch must be one of {ARCHS}"),
-            (self.loss in REGRESSION_LOSSES, f"loss must be one of {REGRESSION_LOSSES}"),
+            (self.loss in LOSSES, f"loss must be one of {LOSSES}"),
+            (self.lr_schedule in LR_SCHEDULES, f"lr_schedule must be one of {LR_SCHEDULES}"),
+            (0 <= self.warmup_fraction < 1, "warmup_fraction must be in [0, 1)"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
             (self.mixed_precision in PRECISIONS, f"mixed_precision must be one of {PRECISIONS}"),
             (
@@ -195,6 +206,6 @@ def resolve_config(recipe=None, options=None, assignments=()):
 def write_config(config, path):
     """Write the resolved config as YAML (atomically)."""
     path = Path(path)
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
-    tmp.replace(path)
+    from kcolor.fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, yaml.safe_dump(config.to_dict(), sort_keys=False).encode("utf-8"))

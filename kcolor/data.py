@@ -65,7 +65,8 @@ class DataConfig:
         repeat: repeat forever (for `fit(steps_per_epoch=...)`).
         drop_remainder: drop a last incomplete batch; defaults to `training`.
         tfds_data_dir: TFDS data_dir (where prepared datasets live).
-        tfds_download: let TFDS download and prepare a dataset that is not in `tfds_data_dir`.
+        tfds_download: let TFDS download and prepare a dataset that is not in `tfds_data_dir`
+            (all its splits); when False, an unprepared dataset is a one-line error at once.
     """
 
     image_size: int = 256
@@ -227,6 +228,12 @@ def _read_tfds(tfds_source, config):
     name_key = "image/filename" if "image/filename" in builder.info.features else None
     if config.tfds_download:
         builder.download_and_prepare()
+    elif not builder.is_prepared():
+        raise ValueError(
+            f"tfds:{tfds_source.name} is not prepared in {builder.data_dir}: prepare it once "
+            f"with `tfds build {tfds_source.name} --data_dir DIR` (or let `kcolor train` download "
+            "it), then pass --tfds-data-dir DIR"
+        )
     read_config = tfds.ReadConfig(shuffle_seed=config.seed)
     ds = builder.as_dataset(
         split=tfds_source.split, shuffle_files=config.training, read_config=read_config

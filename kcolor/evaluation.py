@@ -86,9 +86,8 @@ def evaluate(
         data: a data source string (kcolor.sources).
         limit: score at most this many images.
         protocol: "standard" or "seed".
-        metric_names: subset of METRICS; None means all, with FID skipped (with a notice) when
-            no Inception weights are available. FID asked for explicitly without weights is an
-            error.
+        metric_names: subset of METRICS; None means all but FID (a notice says how to add
+            it). FID without available Inception weights is an error.
         inception_weights: InceptionV3 weights file (else $KCOLOR_INCEPTION_WEIGHTS, else Keras'
             download cache).
         samples_dir: write side-by-side grids (gray | each model | truth) per batch here.
@@ -97,22 +96,18 @@ def evaluate(
 
     if protocol not in PROTOCOLS:
         raise EvaluationError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    explicit = metric_names is not None
-    names = list(metric_names or METRICS)
+    names = list(metric_names or [m for m in METRICS if m != "fid"])
     unknown = sorted(set(names) - set(METRICS))
     if unknown:
         raise EvaluationError(f"unknown metric(s) {', '.join(unknown)}; choose from {METRICS}")
     notices = []
-    inception = None
-    if "fid" in names:
-        try:
-            inception = InceptionFeatures(resolve_inception_weights(inception_weights))
-        except InceptionWeightsUnavailable as err:
-            if explicit:
-                raise EvaluationError(f"FID: {err}") from None
-            names.remove("fid")
-            notices.append(f"FID skipped: {err}")
+    if metric_names is None:
+        notices.append(
+            "FID skipped: add fid to --metrics to compute it (InceptionV3 weights: downloaded "
+            "once by Keras, or --inception-weights FILE)"
+        )
 
+    # Every argument is checked before anything slow or networked (Inception weights) starts.
     try:
         predictors = [load_predictor(spec) for spec in model_specs]
     except (ModelLoadError, FileNotFoundError) as err:
@@ -126,12 +121,22 @@ def evaluate(
             )
     stats = PipelineStats()
     config = DataConfig(
-        image_size=image_size, batch_size=batch_size, training=False, tfds_data_dir=tfds_data_dir
+        image_size=image_size,
+        batch_size=batch_size,
+        training=False,
+        tfds_data_dir=tfds_data_dir,
+        tfds_download=False,  # scoring never starts a dataset download
     )
     try:
         dataset = build_dataset(data, config, stats=stats)
     except (FileNotFoundError, ValueError) as err:
         raise EvaluationError(str(err)) from None
+    inception = None
+    if "fid" in names:
+        try:
+            inception = InceptionFeatures(resolve_inception_weights(inception_weights))
+        except InceptionWeightsUnavailable as err:
+            raise EvaluationError(f"FID: {err}") from None
 
     scores = {p.name: _Scores() for p in predictors}
     truth_scores = _Scores()
@@ -140,7 +145,7 @@ def evaluate(
             s.fid_stats = GaussianStats(2048 if protocol == "standard" else 1000)
 
     n_images = 0
-    bar = tqdm(total=limit, unit="img", disable=not progress, desc="evaluating")
+    bar = tqdm(total=limit, unit="img", disable=None if progress else True, desc="evaluating")
     for batch_index, (l_norm, ab_norm) in enumerate(dataset):
         if limit is not None and n_images >= limit:
             break
@@ -223,6 +228,8 @@ def _score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab)
             scores.add("ssim", metrics.seed_ssim_ab(pred_ab, true_ab))
     if "colorfulness" in names:
         scores.add("colorfulness", metrics.colorfulness(tf.cast(pred_rgb, tf.float32) / 255.0))
+    if "auc" in names:
+        scores.add("auc", metrics.ab_auc(pred_ab, true_ab))
 
 
 def _fid_features(inception, protocol, rgb, l_norm, ab_norm):
@@ -258,6 +265,8 @@ def _conventions(protocol):
             "ssim": "sRGB uint8, Gaussian window 11 sigma 1.5, data_range 255, per image",
             "fid": "Keras InceptionV3 ImageNet pool3 (2048-d) of sRGB at 299x299",
             "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
+            "auc": "Zhang 2016 raw accuracy: share of pixels with ab error (Lab units, L2) <= t, "
+            "mean over t = 0..150, per image",
         }
     return {
         "mse": "the study's: ((ab+128)/255) squared error, mean per batch",
@@ -266,6 +275,8 @@ def _conventions(protocol):
         "data_range 1, per image",
         "fid": "the study's variant: InceptionV3 1000 logits of Lab scaled to [0,1] fed as RGB",
         "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
+        "auc": "Zhang 2016 raw accuracy: share of pixels with ab error (Lab units, L2) <= t, "
+        "mean over t = 0..150, per image",
     }
 
 

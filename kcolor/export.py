@@ -13,6 +13,7 @@ integer, calibrated on a representative dataset from the same tf.data pipeline a
 """
 
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 from kcolor import color
 from kcolor.predictors import TFLITE_SIGNATURE
+from kcolor.quiet import native_stderr_silenced
 
 QUANTIZATIONS = ("none", "fp16", "dynamic", "int8")
 PARITY_BARS_DB = {"none": 45.0, "fp16": 40.0, "dynamic": 30.0, "int8": 30.0}
@@ -43,7 +45,12 @@ def load_generator(model):
         path = path / "generator.keras"
     if not path.is_file() or path.suffix != ".keras":
         raise ExportError(f"{model}: expected a run folder or a .keras generator")
-    return keras.saving.load_model(path, compile=False)
+    from kcolor.predictors import ModelLoadError, load_keras_model
+
+    try:
+        return load_keras_model(path)
+    except ModelLoadError as err:
+        raise ExportError(str(err)) from None
 
 
 def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
@@ -97,7 +104,11 @@ def export_tflite(
                 calibration_data, size, calibration_images
             )
         try:
-            flatbuffer = converter.convert()
+            # The converter prints its settings from C++ ("fully_quantize: 0, ...") and, for
+            # int8, calibrates through the deprecated tf.lite.Interpreter, which warns.
+            with native_stderr_silenced(), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*tf.lite.Interpreter is deprecated")
+                flatbuffer = converter.convert()
         except Exception as err:  # the converter raises ConverterError and plain Exceptions
             raise ExportError(f"TFLite conversion failed: {str(err).splitlines()[0]}") from None
     from kcolor.fileio import atomic_write_bytes

@@ -33,7 +33,9 @@ def summarize_batches(dataset, limit=None, progress=True):
     """Iterate `(l_norm, ab_norm)` batches once (at most `limit` of them) and report."""
     report = DatasetReport()
     batches = dataset.take(limit) if limit else dataset
-    for l_norm, ab_norm in tqdm(batches, total=limit, unit="batch", disable=not progress):
+    for l_norm, ab_norm in tqdm(
+        batches, total=limit, unit="batch", disable=None if progress else True
+    ):
         l_np, ab_np = l_norm.numpy(), ab_norm.numpy()
         report.n_batches += 1
         report.n_images += l_np.shape[0]

@@ -6,8 +6,11 @@ Each has a pure function beside it, used by the tests.
 """
 
 import keras
+import numpy as np
 from keras import ops
 
+from kcolor import ab_bins
+from kcolor.lab_scale import AB_SCALE
 from kcolor.names import ADVERSARIAL_KINDS, REGRESSION_LOSSES
 
 # Targets are ab / 110 (kcolor.color): |ab_norm| has median 0.044 and 90th percentile 0.23 on
@@ -84,3 +87,59 @@ class AdversarialLoss(keras.losses.Loss):
         config = super().get_config()
         config.update(kind=self.kind, role=self.role, label_smoothing=self.label_smoothing)
         return config
+
+
+@keras.saving.register_keras_serializable(package="kcolor")
+class ColorClassLoss(keras.losses.Loss):
+    """Rebalanced soft cross-entropy over ab bins (Zhang et al. 2016), per pixel.
+
+    `y_true` is normalized ab (the pipeline's target, ab / AB_SCALE); `y_pred` are the class
+    logits of the generator's `ab_logits` layer. The values are `kcolor.ab_bins.class_loss_values`.
+
+    Args:
+        centers: `(Q, 2)` bin centers in Lab units.
+        weights: `(Q,)` rebalancing weights (`kcolor.ab_bins.rebalancing_weights`); ones when
+            None (no rebalancing).
+
+    Reference:
+        R. Zhang, P. Isola, A. A. Efros, "Colorful Image Colorization", ECCV 2016.
+    """
+
+    def __init__(self, centers, weights=None, name="classification", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.centers = np.asarray(centers, np.float32)
+        if weights is None:
+            weights = np.ones(len(self.centers), np.float32)
+        self.weights = np.asarray(weights, np.float32)
+        if self.weights.shape != (len(self.centers),):
+            raise ValueError(
+                f"{len(self.weights)} rebalancing weights for {len(self.centers)} ab bins"
+            )
+
+    def call(self, y_true, y_pred):
+        ab = pool_to_match(ops.cast(y_true, "float32"), y_pred) * AB_SCALE
+        return ab_bins.class_loss_values(ab, y_pred, self.centers, self.weights)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(centers=self.centers.tolist(), weights=self.weights.tolist())
+        return config
+
+
+def pool_to_match(ab, logits):
+    """Average-pool full-size ab `(B, H, W, 2)` to the size of a strided head's logits."""
+    factor = ab.shape[1] // logits.shape[1] if ab.shape[1] and logits.shape[1] else 1
+    if factor == 1:
+        return ab
+    return ops.average_pool(ab, factor, strides=factor, padding="valid")
+
+
+def decoded_ab_mae(centers, temperature=ab_bins.TEMPERATURE):
+    """Metric for a class head: mean |ab| error (normalized ab) of the annealed-mean decoding."""
+
+    def ab_mae(y_true, logits):
+        decoded = ab_bins.annealed_mean(logits, centers, temperature) / AB_SCALE
+        target = pool_to_match(ops.cast(y_true, "float32"), logits)
+        return ops.mean(ops.abs(decoded - target), axis=-1)
+
+    return keras.metrics.MeanMetricWrapper(ab_mae, name="ab_mae")

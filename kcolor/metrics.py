@@ -82,6 +82,30 @@ def ab_mse(predicted_ab, true_ab):
     return tf.reduce_mean(tf.square(diff), axis=[-3, -2, -1])
 
 
+AUC_MAX_THRESHOLD = 150
+
+
+def ab_auc(predicted_ab, true_ab, max_threshold=AUC_MAX_THRESHOLD):
+    """Raw accuracy AuC of Zhang et al. (2016), one value per image, in [0, 1].
+
+    Convention: the ab error of each pixel is its Euclidean distance in Lab units; for every
+    integer threshold t = 0, 1, ..., `max_threshold` the share of pixels with error <= t is
+    taken; AuC is the mean of those 151 shares (the area under the cumulative error curve,
+    normalized). A pixel with error e counts in `max(0, max_threshold + 1 - ceil(e))` of the
+    thresholds, which is how it is computed here without a loop.
+
+    Args:
+        predicted_ab, true_ab: float tensors `(..., H, W, 2)` in Lab units.
+
+    Reference:
+        R. Zhang, P. Isola, A. A. Efros, "Colorful Image Colorization", ECCV 2016 (Table 1).
+    """
+    diff = tf.cast(predicted_ab, tf.float64) - tf.cast(true_ab, tf.float64)
+    error = tf.sqrt(tf.reduce_sum(tf.square(diff), axis=-1))
+    passed = tf.maximum(0.0, max_threshold + 1.0 - tf.math.ceil(error))
+    return tf.reduce_mean(passed, axis=[-2, -1]) / (max_threshold + 1.0)
+
+
 # The study's ("seed") protocol: non-standard conventions, reproduced so our numbers can stand in
 # its table. Its ab values are scaled to [0, 1] as (ab + 128) / 255.
 

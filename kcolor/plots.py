@@ -32,6 +32,11 @@ def plot_histories(run_dirs, out_path):
     plots the one quantity they all log: the mean absolute error of normalized ab (`ab_mae` of
     regression runs, the `l1` term of GAN runs); `loss` only for a history with neither.
     """
+    _save(history_figure(run_dirs), out_path)
+
+
+def history_figure(run_dirs):
+    """The figure of `plot_histories`; every point has a marker, so a one-epoch run shows."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(8, 5))
     for index, run_dir in enumerate(run_dirs):
@@ -42,20 +47,22 @@ def plot_histories(run_dirs, out_path):
         epochs = [int(row["epoch"]) for row in rows]
         colour = f"C{index % 10}"
         label = Path(run_dir).name
-        ax.plot(epochs, [float(row[key]) for row in rows], color=colour, label=f"{label} {key}")
+        values = [float(row[key]) for row in rows]
+        ax.plot(epochs, values, color=colour, marker="o", label=f"{label} {key}")
         if f"val_{key}" in rows[0]:
             ax.plot(
                 epochs,
                 [float(row[f"val_{key}"]) for row in rows],
                 color=colour,
                 linestyle="--",
+                marker="s",
                 label=f"{label} val_{key}",
             )
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean |ab error| (normalized ab, x110 for Lab units)")
     ax.set_title("Training (solid) and validation (dashed) ab error")
     ax.legend(fontsize="small")
-    _save(fig, out_path)
+    return fig
 
 
 def plot_metrics(json_paths, out_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kcolor import color
+from kcolor.quiet import native_stderr_silenced
 
 GRAY_BASELINE = "gray"
 TFLITE_SIGNATURE = "colorize"
@@ -21,6 +22,35 @@ TFLITE_SIGNATURE = "colorize"
 
 class ModelLoadError(ValueError):
     """A model argument that names nothing loadable; the message says what is accepted."""
+
+
+def load_keras_model(path):
+    """`keras.saving.load_model(path, compile=False)` with one-line errors for bad files.
+
+    A truncated download or a file of another format named `.keras` gets "exists but is not a
+    readable Keras model", not a traceback, and not Keras' misleading "File not found".
+    """
+    import zipfile
+
+    import keras
+
+    import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelLoadError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise ModelLoadError(
+            f"{path}: the file exists but is not a readable Keras model (truncated, or another "
+            "format)"
+        )
+    try:
+        return keras.saving.load_model(path, compile=False)
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ModelLoadError(
+            f"{path}: the file exists but is not a readable Keras model ({reason[:200]})"
+        ) from None
 
 
 class GrayBaseline:
@@ -40,12 +70,8 @@ class KerasGenerator:
     input_size = None
 
     def __init__(self, path, name):
-        import keras
-
-        import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
-
         self.name = name
-        self.model = keras.saving.load_model(path, compile=False)
+        self.model = load_keras_model(path)
         self.size_multiple = getattr(self.model, "size_multiple", 16)
 
     def predict_ab(self, l_norm):
@@ -93,14 +119,22 @@ class LiteRTGenerator:
         from ai_edge_litert.interpreter import Interpreter
 
         self.name = name
-        self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        try:
+            with native_stderr_silenced():  # "Created TensorFlow Lite XNNPACK delegate"
+                self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        except (ValueError, RuntimeError):
+            raise ModelLoadError(
+                f"{path}: the file exists but is not a readable TFLite model (truncated, or "
+                "another format)"
+            ) from None
         signatures = self.interpreter.get_signature_list()
         self.lab_units = TFLITE_SIGNATURE in signatures
         self.input = self.interpreter.get_input_details()[0]
         self.output_index = self.interpreter.get_output_details()[0]["index"]
         shape = self.input["shape"]
         self.input_size = (int(shape[1]), int(shape[2])) if shape[1] > 0 else None
-        self.interpreter.allocate_tensors()
+        with native_stderr_silenced():
+            self.interpreter.allocate_tensors()
         self._shape = tuple(shape)
 
     def predict_ab(self, l_norm):
@@ -117,10 +151,12 @@ class LiteRTGenerator:
                         f"inputs, got {batch.shape[1]}x{batch.shape[2]}"
                     )
                 self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
-                self.interpreter.allocate_tensors()
+                with native_stderr_silenced():
+                    self.interpreter.allocate_tensors()
                 self._shape = batch.shape
             self.interpreter.set_tensor(self.input["index"], batch)
-            self.interpreter.invoke()
+            with native_stderr_silenced():
+                self.interpreter.invoke()
             results.append(self.interpreter.get_tensor(self.output_index)[0])
         ab = np.stack(results).astype(np.float32)
         return ab / color.AB_SCALE if self.lab_units else ab

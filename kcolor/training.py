@@ -8,25 +8,32 @@ Run folder layout:
     RUN_DIR/checkpoints/           epoch-NNN.weights.h5 (last k), best.weights.h5, best.txt
     RUN_DIR/backup/                state for --resume (weights, optimizer, epoch), also mid-epoch
     RUN_DIR/samples/epoch-NNN.png  gray | prediction | truth on a fixed validation batch
-    RUN_DIR/generator.keras        the trained generator (what evaluate/colorize/export use)
+    RUN_DIR/color_prior.npz        ab histogram and loss weights (--loss classification only)
+    RUN_DIR/generator.keras        the trained generator (what evaluate/colorize/export use):
+                                   the best validation epoch's weights unless restore_best is off
 """
 
 import logging
-import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kcolor import callbacks as kc
+from kcolor.color_prior import PRIOR_FILE, ColorPrior, compute_color_prior
 from kcolor.config import write_config
 from kcolor.data import DataConfig, PipelineStats, build_dataset
 from kcolor.distribute import make_strategy, worker_identity
-from kcolor.losses import build_regression_loss
-from kcolor.models import ColorGAN, PatchDiscriminator, build_generator
-from kcolor.sources import TFDSSource, parse_source, split_relpaths
+from kcolor.fileio import atomic_path
+from kcolor.lab_scale import AB_SCALE
+from kcolor.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
+from kcolor.models import ColorGAN, PatchDiscriminator, build_generator, check_image_size
+from kcolor.models.blocks import CLASS_LOGITS_LAYER
+from kcolor.sources import FileSource, TFDSSource, parse_source, split_relpaths
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +63,12 @@ def train(config, resume=False):
     Raises:
         TrainingError: no usable images, an existing run without `resume`, a NaN loss.
     """
+    if not config.init_generator:
+        arch = config.gan.generator if config.arch == "gan" else config.arch
+        try:
+            check_image_size(config.image_size, arch, **config.model)
+        except ValueError as err:
+            raise TrainingError(f"--image-size: {err}") from None
     run_dir = Path(config.run_dir)
     chief, task_index = worker_identity()
     write_dir = run_dir if chief else run_dir / ".workers" / f"worker-{task_index}"
@@ -83,10 +96,31 @@ def train(config, resume=False):
             f"{write_dir / 'backup'}; try a lower --lr, or --resume after changing it."
         )
     generator_path = write_dir / GENERATOR_FILE
-    tmp = write_dir / f".tmp-{GENERATOR_FILE}"
-    _float32_copy(generator).save(tmp)
-    os.replace(tmp, generator_path)
+    with atomic_path(generator_path, prefix=".tmp-", suffix="") as tmp:
+        _float32_copy(generator).save(tmp)
     return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+
+
+def resume_point(run_dir):
+    """`(epoch, step)` a `--resume` of `run_dir` continues from (1-based epoch; step 0 means
+    the epoch starts afresh), or None when the folder holds no backup."""
+    import json
+
+    metadata = Path(run_dir) / "backup" / "training_metadata.json"
+    if not metadata.is_file():
+        return None
+    state = json.loads(metadata.read_text())
+    return int(state.get("epoch", 0)) + 1, int(state.get("batch", 0))
+
+
+def _backup_every(config, total_steps):
+    """Mid-epoch backups at least 4 times per epoch (a kill -9 loses at most a quarter of
+    one), and never less often than `backup_every_steps`."""
+    per_epoch = total_steps // config.epochs if total_steps else None
+    every = config.backup_every_steps
+    if per_epoch:
+        every = min(every, max(1, per_epoch // 4)) if every else max(1, per_epoch // 4)
+    return every or "epoch"
 
 
 def _fit(config, write_dir, chief):
@@ -98,12 +132,16 @@ def _fit(config, write_dir, chief):
 
     train_ds, val_ds, stats = _datasets(config)
     sample_l, sample_ab = _sample_batch(val_ds if val_ds is not None else train_ds, config, stats)
+    prior = _color_prior(config, write_dir, chief, val_ds is not None)
+    total_steps = _total_steps(config, val_ds is not None)
 
     with strategy.scope():
-        model, generator, monitor = build_model(config, val_ds is not None)
+        model, generator, monitor = build_model(
+            config, val_ds is not None, color_prior=prior, total_steps=total_steps
+        )
 
     nan_guard = kc.NaNGuard()
-    backup_freq = config.backup_every_steps if config.backup_every_steps else "epoch"
+    backup_freq = _backup_every(config, total_steps)
     callbacks = [
         nan_guard,
         kc.RunBackup(str(write_dir / "backup"), nan_guard, save_freq=backup_freq),
@@ -124,11 +162,62 @@ def _fit(config, write_dir, chief):
             validation_data=val_ds,
             validation_steps=config.validation_steps,
             callbacks=callbacks,
-            verbose=1 if chief else 0,
+            # A progress bar on a terminal; one plain line per epoch in a redirected log.
+            verbose=(1 if sys.stdout.isatty() else 2) if chief else 0,
             shuffle=False,  # the tf.data pipeline shuffles
         )
     log.info("data: %s", stats.summary())
+    if config.restore_best and config.arch != "gan" and not nan_guard.diverged:
+        _restore_best(model, write_dir / "checkpoints")
     return generator, history, nan_guard
+
+
+def _restore_best(model, checkpoint_dir):
+    """Load the best epoch's weights (EpochCheckpoints' best.weights.h5) before saving."""
+    best = checkpoint_dir / "best.weights.h5"
+    if best.is_file():
+        model.load_weights(str(best))
+        record = (checkpoint_dir / "best.txt").read_text().strip()
+        log.info("generator from the best epoch: %s", record)
+
+
+def _color_prior(config, write_dir, chief, has_validation):
+    """The run's color prior for --loss classification: kept in the run folder, else read from
+    --color-prior, else counted on the training photos (then saved for --resume and reports)."""
+    if config.loss != "classification" or config.arch == "gan":
+        return None
+    saved = write_dir / PRIOR_FILE
+    if saved.is_file():
+        return ColorPrior.load(saved)
+    if config.color_prior:
+        prior = ColorPrior.load(config.color_prior)
+    else:
+        source = parse_source(config.data)
+        split = isinstance(source, FileSource) and not config.val_data and has_validation
+        log.info("counting the ab colors of %s for the class weights", config.data)
+        prior = compute_color_prior(
+            config.data,
+            subset="train" if split else "all",
+            val_fraction=config.val_fraction,
+            tfds_data_dir=config.tfds_data_dir,
+            progress=chief,
+        )
+    if chief:
+        prior.save(saved)
+    return prior
+
+
+def _total_steps(config, has_validation):
+    """Optimizer steps in the whole run (for the LR schedule); None when the data length is
+    unknown (a TFDS source without --steps-per-epoch)."""
+    if config.steps_per_epoch:
+        return config.epochs * config.steps_per_epoch
+    source = parse_source(config.data)
+    if not isinstance(source, FileSource):
+        return None
+    subset = "train" if has_validation and not config.val_data else "all"
+    files = len(split_relpaths(source.relpaths, subset, config.val_fraction))
+    return config.epochs * max(1, files // config.batch_size)
 
 
 def _float32_copy(generator):
@@ -234,10 +323,11 @@ def _sample_batch(dataset, config, stats):
     return lightness.numpy()[:count], ab.numpy()[:count]
 
 
-def build_model(config, has_validation):
+def build_model(config, has_validation, color_prior=None, total_steps=None):
     """Model to fit, the generator inside it, and the metric that picks the best checkpoint.
 
-    Call it inside the strategy's scope.
+    Call it inside the strategy's scope. For --loss classification the fitted model is the
+    generator cut at its `ab_logits` layer (same weights), and `color_prior` weighs the loss.
     """
     prefix = "val_" if has_validation else ""
     if config.arch == "gan":
@@ -254,29 +344,74 @@ def build_model(config, has_validation):
             seed=config.seed,
         )
         model.compile(
-            g_optimizer=_adam(config.lr, config),
-            d_optimizer=_adam(gan_cfg.d_lr or config.lr, config),
+            g_optimizer=_adam(config.lr, config, total_steps),
+            d_optimizer=_adam(gan_cfg.d_lr or config.lr, config, total_steps),
         )
         return model, generator, f"{prefix}l1"
+    if config.loss == "classification":
+        generator = _initial_generator(config, config.arch, head="classification")
+        model = _class_logits_model(generator)
+        decoder = generator.get_layer("ab_annealed_mean")
+        centers = decoder.centers * AB_SCALE
+        if color_prior is None:
+            raise TrainingError("--loss classification needs a color prior")
+        if color_prior.centers.shape != centers.shape or not np.allclose(
+            color_prior.centers, centers, atol=1e-3
+        ):
+            raise TrainingError("the color prior's ab bins differ from the model's")
+        model.compile(
+            optimizer=_adam(config.lr, config, total_steps),
+            loss=ColorClassLoss(centers, color_prior.weights),
+            metrics=[decoded_ab_mae(centers, decoder.temperature)],
+        )
+        return model, generator, f"{prefix}loss"
     generator = _initial_generator(config, config.arch)
     generator.compile(
-        optimizer=_adam(config.lr, config),
+        optimizer=_adam(config.lr, config, total_steps),
         loss=build_regression_loss(config.loss, config.huber_delta),
         metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
     )
     return generator, generator, f"{prefix}loss"
 
 
-def _adam(lr, config):
-    optimizer = keras.optimizers.Adam(lr, beta_1=config.beta_1)
+def _class_logits_model(generator):
+    """The generator's layers up to `ab_logits`: what the class loss is fitted on."""
+    try:
+        logits = generator.get_layer(CLASS_LOGITS_LAYER).output
+    except ValueError:
+        raise TrainingError(
+            "--loss classification needs a generator with a class head; "
+            "--init-generator points to a regression model"
+        ) from None
+    return keras.Model(generator.inputs, logits, name=f"{generator.name}_logits")
+
+
+def _learning_rate(lr, config, total_steps):
+    """A float for a constant rate, or warm-up then cosine decay over `total_steps`."""
+    if config.lr_schedule == "constant" or not total_steps:
+        if config.lr_schedule == "cosine":
+            log.warning("unknown number of steps: constant learning rate (pass --steps-per-epoch)")
+        return lr
+    warmup = int(config.warmup_fraction * total_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else lr,
+        decay_steps=max(1, total_steps - warmup),
+        alpha=0.01,
+        warmup_target=lr if warmup else None,
+        warmup_steps=warmup,
+    )
+
+
+def _adam(lr, config, total_steps=None):
+    optimizer = keras.optimizers.Adam(_learning_rate(lr, config, total_steps), beta_1=config.beta_1)
     if config.mixed_precision == "fp16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
 
 
-def _initial_generator(config, arch):
+def _initial_generator(config, arch, head="regression"):
     if not config.init_generator:
-        return build_generator(arch, **config.model)
+        return build_generator(arch, head=head, **config.model)
     path = Path(config.init_generator)
     if path.is_dir():
         path = path / GENERATOR_FILE

@@ -40,9 +40,65 @@ def test_check_data_reports_counts_and_names_bad_files(awkward_folder):
     assert "11 images" in result.output
     assert "2 grayscale skipped" in result.output and "3 unreadable skipped" in result.output
     assert "truncated.jpg" in result.output
+    # Training mode drops the last partial batch: the counts must say so, not just differ.
+    result = CliRunner().invoke(
+        main, ["check-data", str(awkward_folder), "--image-size", "32", "--batch-size", "4"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "8 images in 2 batches" in result.output and "11 images used" in result.output
+    assert "3 of the 11 images used fill no whole batch of 4" in result.output
 
 
 def test_check_data_missing_path_is_one_clear_line(tmp_path):
     result = CliRunner().invoke(main, ["check-data", str(tmp_path / "nope")])
     assert result.exit_code != 0
     assert "no such file or folder" in result.output
+
+
+def test_every_repo_path_in_help_texts_and_docs_exists():
+    """A help text or README example that names a file of this repository names one that
+    exists (`configs/unet-l1.yaml` did not)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    texts = {
+        f"kcolor {name} --help": CliRunner().invoke(main, [name, "--help"]).output
+        for name in SUBCOMMANDS
+    }
+    texts.update(
+        {
+            str(p.relative_to(root)): p.read_text()
+            for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+        }
+    )
+    pattern = re.compile(
+        r"(?<![\w./-])((?:configs|examples|tools|bench|docs|savedmodels|tflite)/[\w./{}$*,-]*\w)"
+    )
+    missing = [
+        f"{where}: {path}"
+        for where, text in texts.items()
+        for path in pattern.findall(text)
+        if not any(c in path for c in "{$*") and not (root / path).exists()  # not templates
+    ]
+    assert not missing, missing
+
+
+def test_plain_colorize_prints_only_its_own_lines(shared_data, tmp_path):
+    """No oneDNN, CPU-feature, absl, LiteRT delegate or deprecation lines without -v."""
+    import shutil
+
+    shutil.copy(shared_data / "kodak24" / "kodim05.png", tmp_path / "photo.png")
+    out = tmp_path / "out"
+    for backend in ("keras", "tflite"):
+        done = subprocess.run(
+            [sys.executable, "-m", "kcolor.cli.main", "colorize", str(tmp_path / "photo.png")]
+            + ["-o", str(out / backend), "--backend", backend],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        assert lines == [f"1 written to {out / backend}, 0 failed"], lines

@@ -222,3 +222,125 @@ def test_banded_bilinear_upsampling_matches_tf_image_resize():
     ours = wide[row_low] * (1 - row_w[..., np.newaxis]) + wide[row_high] * row_w[..., np.newaxis]
     reference = tf.image.resize(small[np.newaxis], [height, width], method="bilinear")[0]
     np.testing.assert_allclose(ours, reference.numpy(), atol=1e-5)
+
+
+def _photos(folder, names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        Image.fromarray(colorful_pattern(32, 32)).save(folder / name)
+    return [folder / name for name in names]
+
+
+def test_outputs_compare_names_summary_and_missing_inputs(small_run, tmp_path):
+    (photo,) = _photos(tmp_path / "in", ["photo.png"])
+    _photos(tmp_path / "in" / "sub", ["deep.png"])
+    out = tmp_path / "out"
+    model = ["--model", str(small_run)]
+    result = CliRunner().invoke(main, ["colorize", str(tmp_path / "in"), "-o", str(out), *model])
+    assert result.exit_code == 0, result.output
+    assert f"1 written to {out}, 0 failed" in result.output
+    assert "1 photo(s) in subfolders left out (use --recursive)" in result.output
+    colorized = (out / "in" / "photo.png").read_bytes()
+    args = ["colorize", str(photo), "-o", str(out / "in"), "--compare", "--overwrite", *model]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "skipped" not in result.output
+    assert (out / "in" / "photo.png").read_bytes() == colorized  # not replaced by a comparison
+    assert Image.open(out / "in" / "photo-compare.png").size == (64, 32)
+    # One input and an -o with an image extension: that file, not a folder.
+    single = tmp_path / "photo-color.jpg"
+    result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(single), *model])
+    assert result.exit_code == 0 and single.is_file()
+    assert Image.open(single).format == "JPEG"
+    # A missing input is one error; the other photos are still colorized.
+    missing = tmp_path / "nope.jpg"
+    args = ["colorize", str(missing), str(photo), "-o", str(tmp_path / "o2"), *model]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and f"{missing}: no such file or folder" in result.output
+    assert (tmp_path / "o2" / "photo.png").is_file() and "1 failed" in result.output
+
+
+def test_unwritable_output_is_one_error_before_any_work(small_run, tmp_path):
+    photos = _photos(tmp_path / "in", ["a.png", "b.png", "c.png"])
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("a file where a folder should be")
+    out = blocker / "family"
+    args = ["colorize", *map(str, photos), "-o", str(out), "--model", str(small_run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.count("cannot write to") == 1 and str(out) in result.output
+
+
+def test_ctrl_c_exits_130_and_says_what_was_written(small_run, tmp_path, monkeypatch):
+    import kcolor.colorizer
+
+    photos = _photos(tmp_path / "in", ["a.png", "b.png", "c.png"])
+    real = kcolor.colorizer.colorize_file
+    calls = []
+
+    def interrupted_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kcolor.colorizer, "colorize_file", interrupted_on_second)
+    out = tmp_path / "out"
+    args = ["colorize", *map(str, photos), "-o", str(out), "--model", str(small_run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 130
+    assert "interrupted: 1 written" in result.output and "2 not done" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.png"]
+
+
+def test_disk_full_names_the_photo_and_leaves_no_temporary_file(small_run, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    import kcolor.fileio
+
+    photos = _photos(tmp_path / "in", ["big.png", "bird.png"])
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(kcolor.fileio.os, "fsync", full)
+    out = tmp_path / "FULL"
+    args = ["colorize", *map(str, photos), "-o", str(out), "--model", str(small_run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert f"{photos[0]}: No space left on device" in result.output
+    assert list(out.iterdir()) == []  # no .big.png.tmp, no half image
+
+
+def test_atomic_path_removes_its_temporary_file_on_any_failure(tmp_path):
+    from kcolor.fileio import atomic_path
+
+    target = tmp_path / "generator.keras"
+    target.write_bytes(b"old")
+    for error in (OSError(28, "No space left on device"), KeyboardInterrupt()):
+        with pytest.raises(type(error)), atomic_path(target, prefix=".tmp-", suffix="") as tmp:
+            tmp.write_bytes(b"half")
+            raise error
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["generator.keras"]
+        assert target.read_bytes() == b"old"
+
+
+def test_corrupt_or_foreign_model_files_are_one_line_errors(small_run, tmp_path):
+    good = (small_run / "generator.keras").read_bytes()
+    truncated = tmp_path / "truncated.keras"
+    truncated.write_bytes(good[: len(good) // 2])
+    text = tmp_path / "notes.keras"
+    text.write_text("not a model")
+    lite = tmp_path / "broken.tflite"
+    lite.write_bytes(b"\x00" * 64)
+    (photo,) = _photos(tmp_path / "in", ["photo.png"])
+    for model in (truncated, text, lite):
+        runs = [["colorize", str(photo), "-o", str(tmp_path / "o"), "--model", str(model)]]
+        runs.append(["evaluate", str(model), "--data", str(tmp_path / "in"), "--image-size", "32"])
+        if model.suffix == ".keras":
+            runs.append(["export", str(model), "--format", "tflite", "-o", str(tmp_path / "m")])
+        for args in runs:
+            result = CliRunner().invoke(main, args)
+            assert result.exit_code == 1, (args, result.output)
+            assert "the file exists but is not a readable" in result.output, result.output
+            assert "Traceback" not in result.output and "File not found" not in result.output

@@ -57,3 +57,19 @@ def test_unknown_name_and_folder_options_give_clear_errors(tmp_path):
         build_dataset("tfds:imdb_reviews", tfds_data_dir=str(tmp_path))
     with pytest.raises(ValueError, match="tfds:coco/2017:validation"):
         build_dataset("tfds:coco/2017", subset="val", tfds_data_dir=str(tmp_path))
+
+
+def test_unprepared_dataset_fails_at_once_when_downloads_are_off(tmp_path):
+    import time
+
+    from click.testing import CliRunner
+    from kcolor.cli.main import main
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match="tfds build coco/2017"):
+        build_dataset("tfds:coco/2017:validation", tfds_data_dir=str(tmp_path), tfds_download=False)
+    args = ["check-data", "tfds:coco/2017:validation", "--tfds-data-dir", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "is not prepared in" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert time.monotonic() - start < 60  # no network retries

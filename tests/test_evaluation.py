@@ -143,7 +143,7 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     models = [r["model"] for r in report["results"]]
     assert models == ["gray", str(small_run), str(small_run / "generator.keras"), str(tflite)]
     for entry in report["results"]:
-        assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness"}
+        assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness", "auc"}
         assert set(entry["metrics"]["psnr"]) >= {"mean", "std"}
     wrong_size = CliRunner().invoke(
         main, ["evaluate", str(tflite), "--data", str(shared_data / "set5"), "--image-size", "32"]
@@ -165,6 +165,18 @@ def test_explicit_fid_without_weights_and_bad_models_are_clear_errors(
         evaluate([str(tmp_path / "nope.keras")], data, metric_names=["psnr"], progress=False)
     with pytest.raises(EvaluationError, match="unknown metric"):
         evaluate(["gray"], data, metric_names=["lpips"], progress=False)
+    # A bad model or data source is reported before the Inception weights are looked for.
+    import kcolor.evaluation
+
+    def no_download(*args):
+        raise AssertionError("Inception weights fetched before the arguments were checked")
+
+    monkeypatch.setattr(kcolor.evaluation, "resolve_inception_weights", no_download)
+    with pytest.raises(EvaluationError, match="no such model"):
+        evaluate([str(tmp_path / "nope.keras")], data, metric_names=["fid"], progress=False)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EvaluationError, match="no image"):
+        evaluate(["gray"], str(tmp_path / "empty"), metric_names=["fid"], progress=False)
 
 
 def test_fid_end_to_end_with_a_weights_file(shared_data, tmp_path):
@@ -190,6 +202,10 @@ def test_plot_loss_curves_and_metric_bars(small_run, tmp_path):
     result = CliRunner().invoke(main, ["plot", str(small_run), str(small_run), "-o", str(curves)])
     assert result.exit_code == 0, result.output
     assert Image.open(curves).size[0] > 100
+    from kcolor.plots import history_figure
+
+    lines = history_figure([small_run]).axes[0].get_lines()  # a one-epoch run: markers only
+    assert lines and all(line.get_marker() not in (None, "None", "") for line in lines)
     report = {
         "protocol": "standard",
         "results": [

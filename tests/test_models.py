@@ -1,5 +1,7 @@
 """Every architecture builds, trains a step, and round-trips through .keras unchanged."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -105,24 +107,80 @@ def test_gan_train_step_updates_both_networks(adversarial):
     )
 
 
-def test_default_generator_converts_to_tflite_with_builtin_ops_only(tmp_path):
+def _litert_interpreter(generator, path, size=64):
+    """Export `generator` for LiteRT at `size` px and check it holds builtin ops only."""
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    generator = build_generator("default")
-    path = tmp_path / "default.tflite"
     generator.export(
         str(path),
         format="litert",
         verbose=False,
-        input_signature=[tf.TensorSpec([1, 64, 64, 1], tf.float32)],
+        input_signature=[tf.TensorSpec([1, size, size, 1], tf.float32)],
     )
     interpreter = Interpreter(model_path=str(path))
+    ops = {op["op_name"] for op in interpreter._get_ops_details()}
+    assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
+    return interpreter
+
+
+def test_default_generator_converts_to_tflite_with_builtin_ops_only(tmp_path):
+    generator = build_generator("default")
+    interpreter = _litert_interpreter(generator, tmp_path / "default.tflite")
     interpreter.allocate_tensors()
     lightness = np.random.default_rng(0).uniform(-1, 1, (1, 64, 64, 1)).astype("float32")
     interpreter.set_tensor(interpreter.get_input_details()[0]["index"], lightness)
     interpreter.invoke()
     lite = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_allclose(lite, generator.predict(lightness, verbose=0), atol=1e-5)
-    ops = {op["op_name"] for op in interpreter._get_ops_details()}
-    assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
+
+
+@pytest.fixture(scope="module")
+def mobilenet_weights(shared_data):
+    path = shared_data.parent / "weights" / "mobilenet_2_5_224_tf_no_top.h5"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    return path
+
+
+def test_semantic_prior_is_frozen_imagenet_and_round_trips(mobilenet_weights, tmp_path):
+    generator = build_generator(
+        "default", filters=(4, 8, 8, 8, 8), semantic="mobilenet", semantic_weights=mobilenet_weights
+    )
+    encoder = generator.get_layer("semantic_encoder")
+    reference = keras.applications.MobileNet(
+        input_shape=(None, None, 3), alpha=0.25, include_top=False, weights=str(mobilenet_weights)
+    )
+    frozen = [w.copy() for w in encoder.get_weights()]
+    np.testing.assert_array_equal(frozen[0], reference.get_weights()[0])
+    generator.compile(optimizer="adam", loss="mae")
+    rng = np.random.default_rng(0)
+    lightness = rng.uniform(-1, 1, (2, 64, 64, 1)).astype("float32")
+    generator.fit(lightness, rng.uniform(-0.3, 0.3, (2, 64, 64, 2)), epochs=1, verbose=0)
+    for before, after in zip(frozen, encoder.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)  # BatchNorm statistics included
+    generator.save(tmp_path / "semantic.keras")
+    reloaded = keras.saving.load_model(tmp_path / "semantic.keras")
+    assert reloaded.get_config()["semantic_weights"] is None  # reloading never downloads
+    np.testing.assert_allclose(reloaded(lightness), generator(lightness), atol=1e-6)
+    _litert_interpreter(generator, tmp_path / "semantic.tflite")
+
+
+def test_semantic_prior_imagenet_weights_load_offline_from_the_keras_cache(
+    mobilenet_weights, tmp_path
+):
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "models").mkdir()
+    shutil.copy(mobilenet_weights, tmp_path / "models" / mobilenet_weights.name)
+    code = (
+        "from kcolor.models import build_generator;"
+        "g = build_generator('default', semantic='mobilenet', semantic_weights='imagenet');"
+        "print(float(g.get_layer('semantic_encoder').get_weights()[0].std()))"
+    )
+    env = {**os.environ, "KERAS_HOME": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.split()[-1]) > 0.05  # ImageNet filters, not a download error

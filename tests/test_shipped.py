@@ -73,3 +73,24 @@ def test_the_manifest_in_the_package_matches_the_shipped_files():
         assert shipped.shipped_model_path(name).is_dir()
         for variant in entry.get("tflite", {}):
             assert shipped.shipped_model_path(name, backend="tflite", variant=variant).is_file()
+
+
+def test_source_tree_imports_like_the_installed_package():
+    """Python started in the clone's root imports kcolor from the source folder, which must
+    find the CLI and the shipped models as the installed package does (issue 11, bug 1)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import kcolor, kcolor.cli.main, kcolor.shipped;"
+        "from kcolor import Colorizer;"
+        "Colorizer.load('default', backend='tflite');"
+        "print(kcolor.__file__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Path(done.stdout.split()[-1]).parent == root / "kcolor"

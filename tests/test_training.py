@@ -78,7 +78,9 @@ def test_regression_run_with_validation_and_resume_keeps_optimizer_state(awkward
     second = train(config_from_dict({**values, "epochs": 2}), resume=True)
     assert second.epochs_run == 1  # only epoch 2 ran
     assert [row["epoch"] for row in _history(tmp_path / "run")] == ["1", "2"]
-    model, _, _ = build_model(config_from_dict(values), has_validation=True)
+    # The same learning-rate schedule as the run (cosine over its 6 steps): a schedule is not
+    # a variable, a float rate is, so the optimizer's saved variables must match.
+    model, _, _ = build_model(config_from_dict(values), has_validation=True, total_steps=6)
     model.optimizer.build(model.trainable_variables)
     model.load_weights(tmp_path / "run" / "backup" / "latest.weights.h5")
     assert int(model.optimizer.iterations.numpy()) == 6  # 3 steps x 2 epochs, Adam moments too
@@ -259,3 +261,100 @@ def test_gan_fine_tune_starts_from_a_trained_generator(shared_data, tmp_path):
     assert isinstance(model.discriminator, keras.Model)
     with pytest.raises(TrainingError, match="not found"):
         build_model(config_from_dict({**base, "init_generator": str(tmp_path / "nope")}), False)
+
+
+@pytest.mark.parametrize("restore_best", [True, False])
+def test_generator_keeps_the_best_validation_epoch_unless_told_otherwise(
+    shared_data, tmp_path, restore_best
+):
+    values = {
+        "data": str(shared_data / "set14"),
+        "val_data": str(shared_data / "set5"),
+        "image_size": 32,
+        "batch_size": 4,
+        "epochs": 3,
+        "steps_per_epoch": 2,
+        "run_dir": str(tmp_path / "run"),
+        "seed": 0,
+        "model": {"filters": [4, 8]},
+        "lr": 0.05,
+        "keep_checkpoints": 3,
+        "restore_best": restore_best,
+    }
+    result = train(config_from_dict(values))
+    losses = result.history["val_loss"]
+    best_epoch = int(np.argmin(losses)) + 1
+    checkpoints = tmp_path / "run" / "checkpoints"
+    assert f"epoch {best_epoch}" in (checkpoints / "best.txt").read_text()
+    chosen = f"epoch-{best_epoch:03d}" if restore_best else "epoch-003"
+    model, _, _ = build_model(config_from_dict(values), has_validation=True)
+    model.load_weights(checkpoints / f"{chosen}.weights.h5")
+    saved = keras.saving.load_model(result.generator_path)
+    for expected, actual in zip(model.get_weights(), saved.get_weights(), strict=True):
+        np.testing.assert_array_equal(expected, actual)
+
+
+def test_learning_rate_warms_up_then_follows_a_cosine():
+    from kcolor.training import _learning_rate
+
+    config = config_from_dict({"data": "x", "lr": 1e-3, "warmup_fraction": 0.1})
+    schedule = _learning_rate(1e-3, config, total_steps=1000)
+    at = [float(schedule(step)) for step in (0, 50, 100, 550, 1000)]
+    assert at[0] == 0.0 and at[1] == pytest.approx(5e-4) and at[2] == pytest.approx(1e-3)
+    # Halfway through the decay: (1 + cos(pi / 2)) / 2 of the way from lr to lr / 100.
+    assert at[3] == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5), rel=1e-3)
+    assert at[4] == pytest.approx(1e-5, rel=1e-3)
+    constant = config_from_dict({"data": "x", "lr_schedule": "constant"})
+    assert _learning_rate(1e-3, constant, total_steps=1000) == 1e-3
+
+
+@pytest.mark.parametrize("size, nearest", [(50, "48 or 64"), (8, "16")])
+def test_image_size_the_generator_cannot_take_is_refused_before_any_file(
+    shared_data, tmp_path, size, nearest
+):
+    run = tmp_path / "run"
+    args = ["train", "--data", str(shared_data / "set5"), "--image-size", str(size)]
+    result = CliRunner().invoke(main, [*args, "--run-dir", str(run)])
+    assert result.exit_code == 1
+    assert f"multiple of 16; nearest: {nearest}" in result.output
+    assert "Traceback" not in result.output and not run.exists()
+
+
+def test_resume_from_another_directory_says_where_it_continues(shared_data, tmp_path, monkeypatch):
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "photos").symlink_to(shared_data / "set14")
+    monkeypatch.chdir(tmp_path / "project")
+    args = ["train", "--data", "photos", "--run-dir", str(tmp_path / "run"), "--epochs", "1"]
+    args += ["--image-size", "32", "--batch-size", "4", "--set", "model.filters=[4,8]"]
+    result = CliRunner().invoke(main, [*args, "--steps-per-epoch", "2"])
+    assert result.exit_code == 0, result.output
+    saved = (tmp_path / "run" / "config.yaml").read_text()
+    assert f"data: {tmp_path / 'project' / 'photos'}" in saved  # absolute: any cwd can resume
+    monkeypatch.chdir(tmp_path)
+    again = ["train", "--run-dir", str(tmp_path / "run"), "--resume", "--epochs", "2"]
+    result = CliRunner().invoke(main, again)
+    assert result.exit_code == 0, result.output
+    assert f"resuming {tmp_path / 'run'} at epoch 2 of 2" in result.output
+    result = CliRunner().invoke(main, ["train", "--resume"])
+    assert result.exit_code == 2 and "--resume needs --run-dir" in result.output
+
+
+def test_backups_come_at_least_four_times_an_epoch():
+    from kcolor.training import _backup_every
+
+    config = config_from_dict({"data": "x", "epochs": 2})
+    assert _backup_every(config, total_steps=2 * 30) == 7  # small data: every 7 of 30 steps
+    assert _backup_every(config, total_steps=2 * 5000) == 200  # large: backup_every_steps
+    assert _backup_every(config, total_steps=None) == 200
+
+
+def test_redirected_training_log_has_plain_lines(shared_data, tmp_path):
+    """Keras' progress bar (ANSI escapes, carriage returns) only on a terminal."""
+    args = [sys.executable, "-m", "kcolor.cli.main", "train", "--data", str(shared_data / "set14")]
+    args += ["--image-size", "32", "--batch-size", "4", "--epochs", "2", "--steps-per-epoch", "2"]
+    args += ["--run-dir", str(tmp_path / "run"), "--set", "model.filters=[4,8]"]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    log = done.stdout + done.stderr
+    assert "\x1b[" not in log and "\r" not in log
+    assert sum(line.startswith("2/2 - ") for line in log.splitlines()) == 2  # a line per epoch

@@ -2,7 +2,14 @@
 
 import keras
 
-from kcolor.models.blocks import apply_ab_head, apply_conv_block, apply_upsample, lightness_input
+from kcolor.ab_bins import TEMPERATURE
+from kcolor.models.blocks import (
+    apply_conv_block,
+    apply_output_head,
+    apply_upsample,
+    lightness_input,
+    stride_level,
+)
 
 
 @keras.saving.register_keras_serializable(package="kcolor")
@@ -18,10 +25,22 @@ class CNNColorizer(keras.Model):
         filters: channels of each stride-2 encoder stage; the decoder mirrors them.
         conv: "plain" or "separable" 3x3 convolutions.
         norm: "batch", "group", "instance" or "none".
+        head: "regression" (tanh ab) or "classification" (ab-bin logits decoded by the
+            annealed mean at `temperature`; see kcolor.ab_bins).
+        head_stride: 1, or 2, 4, ...: the head reads the decoder at 1/head_stride of the input
+            size and its ab are upsampled bilinearly.
     """
 
     def __init__(
-        self, filters=(32, 64, 128, 256), conv="plain", norm="batch", name="cnn_colorizer", **kwargs
+        self,
+        filters=(32, 64, 128, 256),
+        conv="plain",
+        norm="batch",
+        head="regression",
+        temperature=TEMPERATURE,
+        head_stride=1,
+        name="cnn_colorizer",
+        **kwargs,
     ):
         filters = tuple(int(f) for f in filters)
         inputs = lightness_input()
@@ -30,15 +49,18 @@ class CNNColorizer(keras.Model):
             x = apply_conv_block(
                 x, width, conv if stage else "plain", norm, f"enc{stage}", strides=2
             )
-        for stage in reversed(range(len(filters))):
+        for stage in reversed(range(stride_level(head_stride, len(filters)), len(filters))):
             width = filters[stage - 1] if stage else filters[0]
             x = apply_upsample(x, width, f"dec{stage}")
             x = apply_conv_block(x, width, conv, norm, f"dec{stage}")
-        outputs = apply_ab_head(x)
+        outputs = apply_output_head(x, head, temperature, head_stride)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.filters = filters
         self.conv = conv
         self.norm = norm
+        self.head = head
+        self.temperature = float(temperature)
+        self.head_stride = int(head_stride)
 
     @property
     def size_multiple(self):
@@ -50,6 +72,9 @@ class CNNColorizer(keras.Model):
             "filters": list(self.filters),
             "conv": self.conv,
             "norm": self.norm,
+            "head": self.head,
+            "temperature": self.temperature,
+            "head_stride": self.head_stride,
             "name": self.name,
             "trainable": self.trainable,
         }

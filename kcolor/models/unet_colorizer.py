@@ -3,7 +3,15 @@
 import keras
 from keras import layers
 
-from kcolor.models.blocks import apply_ab_head, apply_conv_block, apply_upsample, lightness_input
+from kcolor.ab_bins import TEMPERATURE
+from kcolor.models.blocks import (
+    apply_conv_block,
+    apply_output_head,
+    apply_upsample,
+    lightness_input,
+    stride_level,
+)
+from kcolor.models.semantic_prior import SEMANTIC_ENCODERS, apply_semantic_fusion
 
 
 @keras.saving.register_keras_serializable(package="kcolor")
@@ -19,6 +27,15 @@ class UNetColorizer(keras.Model):
             always uses plain convolutions (a depthwise conv on one input channel is wasteful).
         norm: "batch", "group", "instance" or "none".
         dropout: dropout rate in the bottleneck (0 disables).
+        head: "regression" (tanh ab) or "classification" (ab-bin logits decoded by the
+            annealed mean at `temperature`; see kcolor.ab_bins).
+        head_stride: 1, or 2, 4, ...: the head reads the decoder at 1/head_stride of the input
+            size and its ab are upsampled bilinearly (Zhang et al. predict at 1/4). A class head
+            at full size costs more than the rest of a lean U-Net's training step.
+        semantic: None, or "mobilenet": fuse a frozen ImageNet MobileNet-0.25's features into
+            the bottleneck (kcolor.models.semantic_prior).
+        semantic_weights: "imagenet" (Keras' download cache), a path to the same .h5 file, or
+            None. Not saved in the config: a saved model's file already holds those weights.
 
     Example:
         >>> model = UNetColorizer(filters=(8, 16, 32))
@@ -31,6 +48,11 @@ class UNetColorizer(keras.Model):
         conv="plain",
         norm="batch",
         dropout=0.0,
+        head="regression",
+        temperature=TEMPERATURE,
+        head_stride=1,
+        semantic=None,
+        semantic_weights="imagenet",
         name="unet_colorizer",
         **kwargs,
     ):
@@ -45,18 +67,30 @@ class UNetColorizer(keras.Model):
             x = apply_conv_block(x, width, block_conv, norm, f"down{level}")
             skips.append(x)
             x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
+        if semantic is not None:
+            if semantic not in SEMANTIC_ENCODERS:
+                raise ValueError(f"semantic must be None or one of {SEMANTIC_ENCODERS}")
+            stride = 2 ** (len(filters) - 1)
+            x, global_bias = apply_semantic_fusion(x, inputs, stride, filters[-1], semantic_weights)
         x = apply_conv_block(x, filters[-1], conv, norm, "bottleneck")
+        if semantic is not None:
+            x = layers.Add(name="semantic_add")([x, global_bias])
         if dropout:
             x = layers.Dropout(dropout, name="bottleneck_dropout")(x)
-        for level in reversed(range(len(filters) - 1)):
+        head_level = stride_level(head_stride, len(filters) - 1)
+        for level in reversed(range(head_level, len(filters) - 1)):
             x = apply_upsample(x, filters[level], f"up{level}")
             x = layers.Concatenate(name=f"up{level}_concat")([x, skips[level]])
             x = apply_conv_block(x, filters[level], conv, norm, f"up{level}")
-        outputs = apply_ab_head(x)
+        outputs = apply_output_head(x, head, temperature, head_stride)
         super().__init__(inputs=inputs, outputs=outputs, name=name, **kwargs)
         self.filters = filters
         self.conv = conv
         self.norm = norm
+        self.head = head
+        self.temperature = float(temperature)
+        self.head_stride = int(head_stride)
+        self.semantic = semantic
         self.dropout = dropout
 
     @property
@@ -69,6 +103,11 @@ class UNetColorizer(keras.Model):
             "filters": list(self.filters),
             "conv": self.conv,
             "norm": self.norm,
+            "head": self.head,
+            "temperature": self.temperature,
+            "head_stride": self.head_stride,
+            "semantic": self.semantic,
+            "semantic_weights": None,
             "dropout": self.dropout,
             "name": self.name,
             "trainable": self.trainable,

@@ -1,0 +1,203 @@
+"""The color-class objective: bins, soft targets, rebalancing, annealed mean, loss, training,
+export parity, and the AuC metric, each against a plain NumPy or scikit-image computation."""
+
+import keras
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from kcolor.cli.main import main
+from skimage import color as skcolor
+
+from kcolor import ab_bins
+from kcolor.color_prior import ColorPrior
+from kcolor.losses import ColorClassLoss
+from kcolor.metrics import ab_auc
+from kcolor.models import build_generator
+from kcolor.models.annealed_mean import AnnealedMean
+
+TINY = ["--set", "model.filters=[8,16]", "--image-size", "32", "--batch-size", "4"]
+
+
+@pytest.fixture(scope="module")
+def centers():
+    return ab_bins.in_gamut_bins()
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def test_bins_are_the_cells_that_hold_srgb_colors(centers):
+    # An independent scan: scikit-image's Lab of an sRGB grid of 96 steps per channel.
+    steps = np.linspace(0, 1, 96)
+    rgb = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), -1).reshape(-1, 1, 3)
+    ab = skcolor.rgb2lab(rgb).reshape(-1, 3)[:, 1:]
+    assert len(centers) == 262 and np.all(centers % 10 == 0)
+    nearest = ab_bins.nearest_bin(ab, centers)
+    # Every sRGB color lies in the cell (half-width 5) of its nearest bin ...
+    assert np.abs(ab - centers[nearest]).max() <= 5.0 + 1e-3
+    # ... and (almost) every bin holds some of these colors: bins are in gamut.
+    assert len(np.unique(nearest)) >= len(centers) - 3
+
+
+def test_soft_encoding_sums_to_one_over_five_gaussian_neighbors(centers):
+    rng = np.random.default_rng(0)
+    pixels = np.concatenate([rng.uniform(-60, 60, (200, 2)), centers[:20], [[3.0, 7.0]]])
+    targets, nearest = ab_bins.soft_encode(pixels.astype(np.float32), centers)
+    targets, nearest = np.asarray(targets), np.asarray(nearest)
+    np.testing.assert_allclose(targets.sum(-1), 1.0, atol=1e-5)
+    assert np.all((targets > 0).sum(-1) == 5)
+    for pixel, target in zip(pixels, targets, strict=True):
+        d2 = ((centers - pixel) ** 2).sum(-1)
+        chosen = np.flatnonzero(target)
+        # The chosen bins are 5 nearest ones (any of them where distances tie) ...
+        np.testing.assert_allclose(np.sort(d2[chosen]), np.sort(d2)[:5], atol=0.05)
+        # ... weighted by a Gaussian of sigma 5 Lab units.
+        expected = np.exp(-d2[chosen] / (2 * 5.0**2))
+        np.testing.assert_allclose(target[chosen], expected / expected.sum(), atol=1e-4)
+    np.testing.assert_array_equal(nearest, ab_bins.nearest_bin(pixels, centers))
+
+
+def test_rebalancing_weights_have_mean_one_and_favor_rare_colors(centers):
+    counts = np.zeros(len(centers))
+    gray = ab_bins.nearest_bin(np.zeros((1, 2)), centers)[0]
+    counts[gray] = 1000
+    counts[5] = 1
+    prior = ab_bins.smoothed_prior(counts, centers)
+    d2 = ((centers - centers[gray]) ** 2).sum(-1)
+    neighbor = int(np.argmin(np.where(d2 > 0, d2, np.inf)))  # 10 Lab units away
+    assert prior[neighbor] / prior[gray] == pytest.approx(np.exp(-100 / 50), rel=0.02)
+    weights = ab_bins.rebalancing_weights(prior)
+    assert np.sum(prior * weights) == pytest.approx(1.0, abs=1e-5)
+    assert weights[gray] < 1 < weights[5]
+    # mix = 1 is uniform weighting: every weight is 1.
+    np.testing.assert_allclose(ab_bins.rebalancing_weights(prior, mix=1.0), 1.0, rtol=1e-6)
+
+
+def test_annealed_mean_at_t1_is_the_expected_ab_and_small_t_the_mode(centers):
+    logits = np.random.default_rng(1).normal(0, 2, (3, 4, len(centers))).astype(np.float32)
+    expected = _softmax(logits) @ centers
+    np.testing.assert_allclose(ab_bins.annealed_mean(logits, centers, 1.0), expected, atol=1e-3)
+    annealed = _softmax(logits / 0.38) @ centers
+    np.testing.assert_allclose(ab_bins.annealed_mean(logits, centers), annealed, atol=1e-3)
+    mode = centers[np.argmax(logits, -1)]
+    np.testing.assert_allclose(ab_bins.annealed_mean(logits, centers, 1e-4), mode, atol=1e-3)
+    layer = AnnealedMean(centers / 110.0, 1.0)
+    np.testing.assert_allclose(layer(logits), expected / 110.0, atol=1e-5)
+    assert AnnealedMean.from_config(layer.get_config()).temperature == 1.0
+
+
+def test_class_loss_matches_numpy_cross_entropy_and_pools_to_a_strided_head(centers):
+    rng = np.random.default_rng(2)
+    weights = rng.uniform(0.5, 2.0, len(centers)).astype(np.float32)
+    ab_norm = rng.uniform(-0.5, 0.5, (2, 4, 4, 2)).astype(np.float32)
+    logits = rng.normal(0, 1, (2, 2, 2, len(centers))).astype(np.float32)
+    loss = ColorClassLoss(centers, weights)
+    # Reference: pool ab 2x2, soft targets by NumPy, weighted cross-entropy, mean.
+    pooled = ab_norm.reshape(2, 2, 2, 2, 2, 2).mean(axis=(2, 4)) * 110.0
+    d2 = ((pooled[..., None, :] - centers) ** 2).sum(-1)
+    order = np.argsort(d2, -1)[..., :5]
+    kernel = np.exp(-np.take_along_axis(d2, order, -1) / 50.0)
+    targets = np.zeros_like(d2)
+    np.put_along_axis(targets, order, kernel / kernel.sum(-1, keepdims=True), -1)
+    log_p = np.log(_softmax(logits.astype(np.float64)))
+    per_pixel = -(targets * log_p).sum(-1) * weights[order[..., 0]]
+    assert float(loss(ab_norm, logits)) == pytest.approx(per_pixel.mean(), rel=1e-4)
+    assert ColorClassLoss.from_config(loss.get_config()).weights.shape == (len(centers),)
+
+
+def test_color_prior_command_writes_weights_with_mean_one(shared_data, tmp_path):
+    out = tmp_path / "prior.npz"
+    result = CliRunner().invoke(main, ["color-prior", str(shared_data / "set14"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    prior = ColorPrior.load(out)
+    assert prior.images == 12 and prior.counts.sum() == 12 * 64 * 64
+    assert np.sum(prior.prior * prior.weights) == pytest.approx(1.0, abs=1e-5)
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not a prior")
+    with pytest.raises(ValueError, match="not a kcolor color prior"):
+        ColorPrior.load(bad)
+
+
+@pytest.mark.parametrize("arch", ["default", "unet", "cnn"])
+def test_train_classification_for_each_generator(arch, shared_data, tmp_path):
+    run = tmp_path / arch
+    args = ["train", "--arch", arch, "--loss", "classification", "--data"]
+    args += [str(shared_data / "set14"), "--epochs", "1", "--steps-per-epoch", "2"]
+    result = CliRunner().invoke(main, [*args, "--run-dir", str(run), *TINY])
+    assert result.exit_code == 0, result.output
+    assert ColorPrior.load(run / "color_prior.npz").images == 12
+    generator = keras.saving.load_model(run / "generator.keras")
+    assert generator.head == "classification"
+    ab = generator.predict(np.zeros((1, 32, 48, 1), np.float32), verbose=0)
+    assert ab.shape == (1, 32, 48, 2) and np.abs(ab).max() <= 1.0
+
+
+def test_gan_fine_tunes_a_classification_generator_and_regression_init_is_refused(
+    shared_data, tmp_path
+):
+    data = ["--data", str(shared_data / "set14"), "--epochs", "1", "--steps-per-epoch", "1"]
+    base = tmp_path / "class"
+    result = CliRunner().invoke(
+        main, ["train", "--loss", "classification", *data, "--run-dir", str(base), *TINY]
+    )
+    assert result.exit_code == 0, result.output
+    gan = tmp_path / "gan"
+    args = ["train", "--arch", "gan", "--init-generator", str(base), *data]
+    args += ["--run-dir", str(gan), "--set", "gan.d_filters=[4,8]", "--image-size", "32"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert keras.saving.load_model(gan / "generator.keras").head == "classification"
+    regression = tmp_path / "l1"
+    result = CliRunner().invoke(main, ["train", *data, "--run-dir", str(regression), *TINY])
+    assert result.exit_code == 0, result.output
+    args = ["train", "--loss", "classification", "--init-generator", str(regression), *data]
+    result = CliRunner().invoke(main, [*args, "--run-dir", str(tmp_path / "x"), *TINY])
+    assert result.exit_code != 0 and "class head" in result.output
+
+
+def test_classification_generator_exports_to_tflite_with_parity(shared_data, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    generator = build_generator("default", head="classification", filters=(8, 16, 32))
+    rng = np.random.default_rng(3)
+    weights = [rng.normal(0, 0.3, w.shape).astype("float32") for w in generator.get_weights()]
+    generator.set_weights(weights)
+    model = tmp_path / "class.keras"
+    generator.save(model)
+    for quantize, bar in (("none", 45), ("int8", 25)):
+        out = tmp_path / f"class-{quantize}.tflite"
+        args = ["export", str(model), "--format", "tflite", "--quantize", quantize, "--size", "64"]
+        args += ["--calibration-data", str(shared_data / "set14"), "-o", str(out)]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        line = next(x for x in result.output.splitlines() if x.startswith("parity"))
+        psnr = float("inf") if "identical" in line else float(line.split("PSNR ")[1].split()[0])
+        assert psnr >= bar, line
+        ops = {op["op_name"] for op in Interpreter(model_path=str(out))._get_ops_details()}
+        assert not any(name.startswith("Flex") or name == "CUSTOM" for name in ops), ops
+
+
+def test_auc_matches_a_numpy_loop_over_thresholds():
+    rng = np.random.default_rng(4)
+    truth = rng.uniform(-80, 80, (3, 16, 16, 2))
+    predicted = truth + rng.normal(0, 40, truth.shape)
+    predicted[0] = truth[0]  # a perfect image scores 1
+    predicted[1, :4] += 200  # errors beyond 150 count in no threshold
+    errors = np.sqrt(((predicted - truth) ** 2).sum(-1))
+    reference = [np.mean([np.mean(e <= t) for t in range(151)]) for e in errors]
+    ours = ab_auc(predicted, truth).numpy()
+    np.testing.assert_allclose(ours, reference, atol=1e-12)
+    assert ours[0] == 1.0
+
+
+def test_evaluate_reports_auc(shared_data, small_run):
+    args = ["evaluate", "gray", str(small_run), "--data", str(shared_data / "set5")]
+    args += ["--metrics", "auc,psnr", "--image-size", "64"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "model " in line)
+    assert header.split("model")[-1].split() == ["auc", "psnr"]
+    gray_auc = next(line for line in result.output.splitlines() if line.startswith("gray"))
+    assert 0.5 < float(gray_auc.split()[1]) < 1.0
