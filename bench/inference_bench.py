@@ -44,7 +44,7 @@ def _time_calls(call, seconds=5.0):
     return (time.perf_counter() - start) / count
 
 
-def _latency_table(generator, x, tmp, calibration_data, size):
+def _latency_table(generator, x, tmp, calibration_data, size, head):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
@@ -52,7 +52,7 @@ def _latency_table(generator, x, tmp, calibration_data, size):
 
     forward = tf.function(lambda t: generator(t, training=False))
     seconds = _time_calls(lambda: forward(x).numpy())
-    print(f"\n## Default generator, {size}x{size}, batch 1\n")
+    print(f"\n## Default generator ({head} head), {size}x{size}, batch 1\n")
     print("| backend | threads | ms/image | images/s |")
     print("|---|---|---|---|")
     print(f"| Keras (tf.function) | all (2) | {seconds * 1000:.1f} | {1 / seconds:.1f} |")
@@ -83,6 +83,15 @@ def main():
     parser.add_argument(
         "--photos-only", action="store_true", help="only the end-to-end colorize and memory part"
     )
+    parser.add_argument(
+        "--latency-only", action="store_true", help="only the Keras / TFLite latency table"
+    )
+    parser.add_argument(
+        "--head",
+        choices=["regression", "classification"],
+        default="regression",
+        help="the default generator's output head",
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -93,14 +102,16 @@ def main():
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, TensorFlow {tf.__version__}")
     size = args.size
-    generator = build_generator("default")
+    generator = build_generator("default", head=args.head)
     x = np.random.default_rng(0).uniform(-1, 1, (1, size, size, 1)).astype("float32")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         keras_path = tmp / "default.keras"
         generator.save(keras_path)
         if not args.photos_only:
-            _latency_table(generator, x, tmp, args.calibration_data, size)
+            _latency_table(generator, x, tmp, args.calibration_data, size, args.head)
+        if args.latency_only:
+            return
 
         print("\n## kcolor colorize, one photo, Keras backend (after warm-up)\n")
         print("| photo | pixels | seconds | peak RSS (MB) |")

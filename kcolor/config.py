@@ -80,6 +80,7 @@ class TrainConfig:
     mixed_precision: str = "off"
     init_generator: str | None = None
     color_prior: str | None = None
+    rebalance_mix: float = 0.5
     restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
@@ -98,6 +99,7 @@ class TrainConfig:
             (self.loss in LOSSES, f"loss must be one of {LOSSES}"),
             (self.lr_schedule in LR_SCHEDULES, f"lr_schedule must be one of {LR_SCHEDULES}"),
             (0 <= self.warmup_fraction < 1, "warmup_fraction must be in [0, 1)"),
+            (0 < self.rebalance_mix <= 1, "rebalance_mix must be in (0, 1]"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
             (self.mixed_precision in PRECISIONS, f"mixed_precision must be one of {PRECISIONS}"),
             (

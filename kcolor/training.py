@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from kcolor import callbacks as kc
+from kcolor.ab_bins import rebalancing_weights
 from kcolor.color_prior import PRIOR_FILE, ColorPrior, compute_color_prior
 from kcolor.config import write_config
 from kcolor.data import DataConfig, PipelineStats, build_dataset
@@ -361,7 +362,9 @@ def build_model(config, has_validation, color_prior=None, total_steps=None):
             raise TrainingError("the color prior's ab bins differ from the model's")
         model.compile(
             optimizer=_adam(config.lr, config, total_steps),
-            loss=ColorClassLoss(centers, color_prior.weights),
+            loss=ColorClassLoss(
+                centers, rebalancing_weights(color_prior.prior, mix=config.rebalance_mix)
+            ),
             metrics=[decoded_ab_mae(centers, decoder.temperature)],
         )
         return model, generator, f"{prefix}loss"

@@ -201,3 +201,18 @@ def test_evaluate_reports_auc(shared_data, small_run):
     assert header.split("model")[-1].split() == ["auc", "psnr"]
     gray_auc = next(line for line in result.output.splitlines() if line.startswith("gray"))
     assert 0.5 < float(gray_auc.split()[1]) < 1.0
+
+
+def test_rebalance_mix_sets_the_loss_weights(centers):
+    from kcolor.config import config_from_dict
+    from kcolor.training import build_model
+
+    counts = np.random.default_rng(5).integers(0, 1000, len(centers))
+    prior = ColorPrior.from_counts(centers, counts, images=1)
+    values = {"data": "x", "loss": "classification", "model": {"filters": [4, 8]}}
+    for mix in (0.5, 1.0):
+        config = config_from_dict({**values, "rebalance_mix": mix})
+        model, _, _ = build_model(config, has_validation=False, color_prior=prior)
+        expected = ab_bins.rebalancing_weights(prior.prior, mix=mix)
+        np.testing.assert_allclose(model.loss.weights, expected, rtol=1e-6)
+    assert np.all(model.loss.weights == 1.0)  # mix 1: no rebalancing

@@ -77,3 +77,29 @@ def test_interpolation_refuses_other_architectures_and_alphas():
         interpolate(a, b, 0.5)
     with pytest.raises(ValueError, match="alpha"):
         interpolate(a, a, 1.5)
+
+
+def test_set_temperature_changes_only_the_decoding():
+    from kcolor.models import build_generator
+
+    tool = _tool("set_temperature")
+    generator = build_generator("default", head="classification", filters=(4, 8))
+    rng = np.random.default_rng(0)
+    logits = generator.get_layer("ab_logits")
+    logits.kernel.assign(rng.normal(0, 3.0, logits.kernel.shape))  # distinct, peaked classes
+    hotter = tool.with_temperature(generator, 1.0)
+    assert hotter.temperature == 1.0 and generator.temperature == 0.38
+    for a, b in zip(generator.get_weights(), hotter.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    x = rng.uniform(-1, 1, (1, 16, 16, 1)).astype("float32")
+    assert hotter.get_layer("ab_annealed_mean").temperature == 1.0
+    assert not np.allclose(hotter(x), generator(x))  # same logits, another decoding
+    with pytest.raises(ValueError, match="classification head"):
+        tool.with_temperature(build_generator("default", filters=(4, 8)), 1.0)
+
+
+def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, small_run):
+    tool = _tool("photo_grid")
+    grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)
+    assert grid.shape[0] == 24 + 24 * len(tool.GRID_PHOTOS) and grid.dtype == np.uint8
+    assert grid.shape[1] >= 3 * 24  # gray | model | truth, at least square cells

@@ -1,0 +1,43 @@
+"""Copy a color-class generator with another annealed-mean temperature (no training).
+
+Usage (from the repo root):
+    python tools/set_temperature.py runs/class/generator.keras 0.5 runs/class-t0.5.keras
+
+The temperature trades vivid colors (low T, near the mode of the predicted distribution) for
+fidelity (T = 1, its mean, closer to a regression's dull average). Choose it on a validation
+split, never on the report sets.
+"""
+
+import argparse
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def with_temperature(generator, temperature):
+    """The same generator, weights shared by value, decoding at `temperature`."""
+    config = generator.get_config()
+    if config.get("head") != "classification":
+        raise ValueError("only a generator with a classification head has a temperature")
+    copy = type(generator).from_config({**config, "temperature": float(temperature)})
+    copy.set_weights(generator.get_weights())
+    return copy
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", help="a .keras generator with a classification head")
+    parser.add_argument("temperature", type=float)
+    parser.add_argument("out", help=".keras file to write")
+    args = parser.parse_args()
+    from kcolor.fileio import atomic_path
+    from kcolor.predictors import load_keras_model
+
+    copy = with_temperature(load_keras_model(args.model), args.temperature)
+    with atomic_path(args.out, prefix=".tmp-", suffix="") as tmp:
+        copy.save(tmp)
+    print(f"wrote {args.out} (temperature {args.temperature})")
+
+
+if __name__ == "__main__":
+    main()
