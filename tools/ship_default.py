@@ -18,18 +18,33 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parents[1]
-TRAINING_DATA = """\
-- imagenet_sample_1000 (ImageNet ILSVRC-2012 sample, one image per class): ImageNet terms of
-  access, non-commercial research and educational use only.
-- ade20k_val (ADE20K / MIT Scene Parsing validation images): non-commercial research use; the
-  photos remain their owners' (SUN and Places).
-- coco_train2017 (MS COCO 2017 sample): each image is a Flickr photo under its own Creative
-  Commons licence (several NonCommercial and/or NoDerivatives); COCO Terms of Use.
-- bsds500 (Berkeley Segmentation Data Set 500): distributed by UC Berkeley for research (Corel
-  photos), no open licence.
+# Licence notes of each shared training set (from its SOURCE.md), for the model card.
+SET_LICENCES = {
+    "imagenet_sample_1000": "ImageNet ILSVRC-2012 sample, one image per class: ImageNet terms "
+    "of access, non-commercial research and educational use only.",
+    "ade20k_val": "ADE20K / MIT Scene Parsing validation images: non-commercial research use; "
+    "the photos remain their owners' (SUN and Places).",
+    "coco_train2017": "MS COCO 2017 sample: each image is a Flickr photo under its own Creative "
+    "Commons licence (several NonCommercial and/or NoDerivatives); COCO Terms of Use.",
+    "bsds500": "Berkeley Segmentation Data Set 500: distributed by UC Berkeley for research "
+    "(Corel photos), no open licence.",
+    "intel_scenes": "Intel Image Classification (outdoor scenes): no licence stated, published "
+    "by Intel for a public challenge: research use only.",
+    "sports100": "100 Sports Image Classification (Kaggle lists CC0; photos collected from the "
+    "web) plus sports photos of unknown origin: research use only.",
+    "pets": "Asirra / Kaggle cats-vs-dogs and breed sets: research use only.",
+}
+DEFAULT_SETS = ("imagenet_sample_1000", "ade20k_val", "coco_train2017", "bsds500")
 
-Grayscale photos (flagged in ../shared/data/manifest.csv) were excluded. Because of these terms,
-the weights are for research and personal use; check them before any commercial use."""
+
+def training_data_text(sets):
+    """The model card's training-data section for the shared sets in `sets`."""
+    lines = [f"- {name} ({SET_LICENCES[name]})" for name in sets]
+    return "\n".join(lines) + (
+        "\n\nGrayscale photos (flagged in ../shared/data/manifest.csv) were excluded. Because "
+        "of these terms, the weights are for research and personal use; check them before any "
+        "commercial use."
+    )
 
 
 def main():
@@ -39,6 +54,13 @@ def main():
     parser.add_argument("--eval-data", required=True)
     parser.add_argument("--budget", required=True, help="training budget, for the model card")
     parser.add_argument("--notes", default="", help="known limitations, for the model card")
+    parser.add_argument(
+        "--training-sets",
+        nargs="+",
+        default=list(DEFAULT_SETS),
+        choices=sorted(SET_LICENCES),
+        help="shared sets the generator was trained on, for the model card's licences",
+    )
     args = parser.parse_args()
 
     from kcolor.evaluation import evaluate, format_table
@@ -97,7 +119,7 @@ def main():
 
 ## Training data
 
-{TRAINING_DATA}
+{training_data_text(args.training_sets)}
 
 ## Evaluation ({args.eval_data}, 256 px center crops, grayscale photos skipped)
 
