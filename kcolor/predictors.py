@@ -98,6 +98,9 @@ class SavedModelGenerator:
         shape = self.signature.structured_input_signature[1][self.input_name].shape
         if shape[1] is not None and shape[2] is not None:
             self.input_size = (int(shape[1]), int(shape[2]))
+        # `kcolor export` signatures take one image; a graph traced for batch 1 may hold that
+        # batch in constants (a Reshape), so feed it one image at a time.
+        self.batch = shape[0]
 
     def predict_ab(self, l_norm):
         import tensorflow as tf
@@ -105,8 +108,12 @@ class SavedModelGenerator:
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
             x = color.denormalize_l(x).numpy()
-        outputs = self.signature(**{self.input_name: tf.constant(x)})
-        ab = np.asarray(next(iter(outputs.values())), np.float32)
+        step = self.batch or len(x)
+        parts = []
+        for start in range(0, len(x), step):
+            outputs = self.signature(**{self.input_name: tf.constant(x[start : start + step])})
+            parts.append(np.asarray(next(iter(outputs.values())), np.float32))
+        ab = np.concatenate(parts)
         return color.normalize_ab(ab).numpy() if self.lab_units else ab
 
 

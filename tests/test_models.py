@@ -164,6 +164,14 @@ def test_semantic_prior_is_frozen_imagenet_and_round_trips(mobilenet_weights, tm
     assert reloaded.get_config()["semantic_weights"] is None  # reloading never downloads
     np.testing.assert_allclose(reloaded(lightness), generator(lightness), atol=1e-6)
     _litert_interpreter(generator, tmp_path / "semantic.tflite")
+    # Its SavedModel (batch-1 signature, whose graph holds that batch in a Reshape) scores a
+    # batch of photos as evaluate feeds them.
+    from kcolor.export import export_savedmodel
+    from kcolor.predictors import SavedModelGenerator
+
+    export_savedmodel(generator, tmp_path / "semantic-savedmodel", size=64)
+    served = SavedModelGenerator(tmp_path / "semantic-savedmodel", "semantic")
+    np.testing.assert_allclose(served.predict_ab(lightness), generator(lightness), atol=1e-4)
 
 
 def test_semantic_prior_imagenet_weights_load_offline_from_the_keras_cache(

@@ -102,4 +102,4 @@ def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, smal
     tool = _tool("photo_grid")
     grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)
     assert grid.shape[0] == 24 + 24 * len(tool.GRID_PHOTOS) and grid.dtype == np.uint8
-    assert grid.shape[1] >= 3 * 24  # gray | model | truth, at least square cells
+    assert grid.shape[1] == 3 * 36  # gray | model | truth, cells of 1.5 x the height

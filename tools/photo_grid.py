@@ -17,11 +17,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 GRID_PHOTOS = (
     "coco_val2017/000000020992.jpg",  # a face close up: skin
-    "coco_val2017/000000034417.jpg",  # pizza with broccoli: food, vegetable green
-    "coco_val2017/000000058636.jpg",  # football on grass
+    "coco_val2017/000000034417.jpg",  # a bakery counter: food, white surfaces
+    "coco_val2017/000000058636.jpg",  # a parking sign against the sky
     "coco_val2017/000000104455.jpg",  # zebra: fine stripes (rainbow bands show here)
-    "coco_val2017/000000208901.jpg",  # boat on the sea: water and sky
-    "coco_val2017/000000443303.jpg",  # trees, lawn and sky
+    "coco_val2017/000000208901.jpg",  # an airplane in the sky
+    "coco_val2017/000000443303.jpg",  # a cat on a suitcase: fur, indoor whites
     "kodak24/kodim03.png",  # colored hats
     "kodak24/kodim04.png",  # portrait: skin
     "kodak24/kodim07.png",  # flowers and leaves at a window
@@ -39,6 +39,7 @@ def build_grid(models, labels, data_root, height):
     from kcolor import Colorizer
 
     colorizers = [Colorizer.load(model) for model in models]
+    cell_width = height * 3 // 2  # landscape photos fill a cell, portraits are centered
     rows = []
     for name in GRID_PHOTOS:
         truth = Image.open(Path(data_root) / name).convert("RGB")
@@ -57,6 +58,18 @@ def build_grid(models, labels, data_root, height):
     for i, label in enumerate(["gray input", *labels, "truth"]):
         draw.text((i * cell_width + 6, 6), label, fill="black")
     return np.concatenate([np.asarray(header), *rows], 0)
+
+
+def _boxed(image, width, height):
+    """`image` scaled to fit a white `width` x `height` cell, centered, as an array."""
+    import numpy as np
+    from PIL import Image
+
+    scale = min(width / image.width, height / image.height)
+    fitted = image.resize((round(image.width * scale), round(image.height * scale)))
+    cell = Image.new("RGB", (width, height), "white")
+    cell.paste(fitted, ((width - fitted.width) // 2, (height - fitted.height) // 2))
+    return np.asarray(cell)
 
 
 def main():

@@ -47,6 +47,20 @@ def training_data_text(sets):
     )
 
 
+def _head_text(config):
+    """How the generator's output is made, for the model card."""
+    if config.get("head") == "classification":
+        text = (
+            f"a color-class head (262 ab bins, at 1/{config.get('head_stride', 1)} size) "
+            f"decoded by the annealed mean at T {config.get('temperature')}"
+        )
+    else:
+        text = "a tanh output"
+    if config.get("semantic"):
+        text += ", and a frozen ImageNet MobileNet-0.25 fused at the bottleneck"
+    return text
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("generator", help=".keras generator or run folder")
@@ -106,7 +120,7 @@ def main():
 
 - Architecture: `{type(generator).__name__}` (filters {tuple(config.get("filters", ()))},
   {config.get("conv", "")} 3x3 convolutions, {config.get("norm", "")} norm), a U-Net from
-  normalized L to normalized ab with a tanh output; {costs["params"]:,} parameters,
+  normalized L to normalized ab with {_head_text(config)}; {costs["params"]:,} parameters,
   {costs["macs"] / 1e9:.2f} G multiply-adds per 256x256 image.
 - Files: `savedmodels/default` (SavedModel, signature `colorize`: L in [0, 100],
   float32 [1, 256, 256, 1] -> ab in Lab units), `tflite/default-fp32.tflite`
