@@ -257,6 +257,12 @@ def _write_grid(samples_dir, batch_index, columns):
     atomic_write_png(samples_dir / f"batch-{batch_index:04d}.png", rows)
 
 
+AUC_CONVENTION = (
+    "Zhang 2016 raw accuracy: share of pixels with ab error (Lab units, L2) <= t, "
+    "mean over t = 0..150, per image"
+)
+
+
 def _conventions(protocol):
     if protocol == "standard":
         return {
@@ -265,8 +271,7 @@ def _conventions(protocol):
             "ssim": "sRGB uint8, Gaussian window 11 sigma 1.5, data_range 255, per image",
             "fid": "Keras InceptionV3 ImageNet pool3 (2048-d) of sRGB at 299x299",
             "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
-            "auc": "Zhang 2016 raw accuracy: share of pixels with ab error (Lab units, L2) <= t, "
-            "mean over t = 0..150, per image",
+            "auc": AUC_CONVENTION,
         }
     return {
         "mse": "the study's: ((ab+128)/255) squared error, mean per batch",
@@ -275,8 +280,7 @@ def _conventions(protocol):
         "data_range 1, per image",
         "fid": "the study's variant: InceptionV3 1000 logits of Lab scaled to [0,1] fed as RGB",
         "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
-        "auc": "Zhang 2016 raw accuracy: share of pixels with ab error (Lab units, L2) <= t, "
-        "mean over t = 0..150, per image",
+        "auc": AUC_CONVENTION,  # the same under both protocols
     }
 
 
