@@ -23,11 +23,13 @@ IMAGE_FORMATS = ("png", "jpg", "same")
 )
 @click.option(
     "--backend",
-    type=click.Choice(["keras", "tflite"]),
-    default="keras",
+    type=click.Choice(["auto", "keras", "tflite"]),
+    default="auto",
     show_default=True,
-    help="tflite runs the .tflite through LiteRT, as a phone does "
-    "(--model must be a .tflite file).",
+    help="auto: the shipped model runs as its fp32 .tflite in LiteRT (fastest; same colors as "
+    "its SavedModel, no TensorFlow import), other models as their format says. keras: the "
+    "SavedModel / .keras through TensorFlow. tflite: LiteRT, as a phone does (--model 'default' "
+    "or a .tflite file).",
 )
 @click.option("-r", "--recursive", is_flag=True, help="Also colorize photos in subfolders.")
 @click.option(
@@ -63,9 +65,6 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     Example:
       kcolor colorize old_photos/ -o colorized/ --recursive --model runs/default-l1
     """
-    from kcolor.quiet import import_tensorflow
-
-    import_tensorflow()
     import sys
     from pathlib import Path
 
@@ -76,8 +75,13 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
             "--backend tflite needs --model FILE.tflite or the shipped 'default'",
             param_hint="--model",
         )
-    if backend == "keras" and str(model).endswith(".tflite"):
+    if backend != "tflite" and str(model).endswith(".tflite"):
         backend = "tflite"
+    uses_tensorflow = backend == "keras" or (backend == "auto" and model != "default")
+    if uses_tensorflow and model != "gray":
+        from kcolor.quiet import import_tensorflow
+
+        import_tensorflow()  # quietly, before Keras or a SavedModel loads it with its log lines
     plan = plan_outputs(inputs, out, recursive, out_format, compare=compare)
     for message in plan.problems:
         click.echo(f"error: {message}", err=True)

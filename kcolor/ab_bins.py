@@ -24,6 +24,8 @@ import functools
 import numpy as np
 from keras import ops
 
+from kcolor.lab_math import rgb_to_lab
+
 GRID = 10.0
 AB_LIMIT = 110.0
 NEIGHBORS = 5
@@ -32,26 +34,12 @@ PRIOR_SIGMA = 5.0
 PRIOR_MIX = 0.5
 TEMPERATURE = 0.38
 
-# The same sRGB / D65 constants as kcolor.color (scikit-image's), for the NumPy gamut scan only.
-_XYZ_FROM_RGB = np.array(
-    [[0.412453, 0.357580, 0.180423], [0.212671, 0.715160, 0.072169], [0.019334, 0.119193, 0.950227]]
-)
-_D65_WHITE = np.array([0.95047, 1.0, 1.08883])
-
-
-def _srgb_to_ab(rgb):
-    """a, b (Lab units) of sRGB colors `(N, 3)` in [0, 1] (NumPy; scikit-image's formulas)."""
-    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
-    xyz = linear @ _XYZ_FROM_RGB.T / _D65_WHITE
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
-    return np.stack([500.0 * (f[:, 0] - f[:, 1]), 200.0 * (f[:, 1] - f[:, 2])], axis=-1)
-
 
 @functools.lru_cache(maxsize=4)
 def _gamut_bins(grid, samples):
     steps = np.linspace(0.0, 1.0, samples)
     rgb = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), axis=-1).reshape(-1, 3)
-    cells = np.unique(np.round(_srgb_to_ab(rgb) / grid).astype(np.int64), axis=0)
+    cells = np.unique(np.round(rgb_to_lab(rgb)[:, 1:] / grid).astype(np.int64), axis=0)
     return (cells * grid).astype(np.float32)
 
 

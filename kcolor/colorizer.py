@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kcolor import color
+from kcolor import lab_math
 from kcolor.image_io import ImageDecodeError, open_image, to_rgb_array
 from kcolor.predictors import load_predictor
 
@@ -42,10 +42,11 @@ class Colorizer:
         self.size = int(size)
 
     @classmethod
-    def load(cls, model=DEFAULT_MODEL, size=DEFAULT_SIZE, num_threads=None, backend="keras"):
+    def load(cls, model=DEFAULT_MODEL, size=DEFAULT_SIZE, num_threads=None, backend="auto"):
         """A Colorizer for "default" (the shipped model, sha256-verified), a run folder,
-        `.keras`, SavedModel folder or `.tflite`. `backend="tflite"` picks the shipped model's
-        `.tflite`; other `.tflite` paths always run in LiteRT."""
+        `.keras`, SavedModel folder or `.tflite`. The shipped model runs as its fp32 `.tflite`
+        (no TensorFlow or Keras import) unless `backend="keras"` asks for its SavedModel;
+        `.tflite` paths always run in LiteRT (`kcolor.predictors.load_predictor`)."""
         return cls(load_predictor(str(model), num_threads=num_threads, backend=backend), size=size)
 
     def colorize(self, image):
@@ -77,8 +78,7 @@ class Colorizer:
         scale = min(1.0, limit / max(height, width))
         small_h, small_w = max(1, round(height * scale)), max(1, round(width * scale))
         small = np.asarray(Image.fromarray(rgb).resize((small_w, small_h), Image.BILINEAR))
-        l_norm, _ = color.rgb_to_normalized_lab(small.astype(np.float32) / 255.0)
-        l_norm = l_norm.numpy()
+        l_norm, _ = lab_math.rgb_to_normalized_lab(small.astype(np.float32) / 255.0)
         if fixed:
             target_h, target_w = fixed
         else:
@@ -113,17 +113,19 @@ def _reflect_pad(image, target_h, target_w):
 
 def _full_resolution_lightness(rgb_band):
     """CIE L of 8-bit sRGB pixels, from Y alone (L does not depend on X or Z), through a
-    256-entry table for the sRGB curve: the same values as `color.rgb_to_lab`, faster."""
+    256-entry table for the sRGB curve: the same values as `lab_math.rgb_to_lab`, faster."""
     linear = _srgb_to_linear_table()[rgb_band]
-    y = linear @ np.asarray(color._XYZ_FROM_RGB[1], np.float32)
-    f = np.where(y > color._LAB_EPSILON, np.cbrt(y), color._LAB_KAPPA_SLOPE * y + color._LAB_OFFSET)
+    y = linear @ lab_math.XYZ_FROM_RGB[1].astype(np.float32)
+    f = np.where(
+        y > lab_math.LAB_EPSILON, np.cbrt(y), lab_math.LAB_KAPPA_SLOPE * y + lab_math.LAB_OFFSET
+    )
     return (116.0 * f - 16.0).astype(np.float32)[..., np.newaxis]
 
 
 @functools.cache
 def _srgb_to_linear_table():
     """Linear value of each 8-bit sRGB level, computed once on first use (not at import)."""
-    return color.srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0).numpy()
+    return lab_math.srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
 
 
 def _bilinear_coordinates(size_in, size_out):
@@ -139,8 +141,6 @@ def _bilinear_coordinates(size_in, size_out):
 def _join_full_resolution(rgb, ab_small, height, width):
     """Upsample ab bilinearly to H x W and join it with the full-resolution L, a band of rows at
     a time: neither the full-size ab map nor any full-size float image is ever held."""
-    import tensorflow as tf
-
     # Columns first, on the small map (h x W x 2), then rows band by band.
     col_low, col_high, col_w = _bilinear_coordinates(ab_small.shape[1], width)
     wide = (
@@ -153,8 +153,8 @@ def _join_full_resolution(rgb, ab_small, height, width):
         weight = row_w[rows][..., np.newaxis]
         ab_band = wide[row_low[rows]] * (1 - weight) + wide[row_high[rows]] * weight
         lightness = _full_resolution_lightness(rgb[rows])
-        joined = tf.concat([lightness, color.denormalize_ab(ab_band)], axis=-1)
-        out[rows] = np.round(color.lab_to_rgb_keep_lightness(joined).numpy() * 255.0)
+        joined = np.concatenate([lightness, ab_band * lab_math.AB_SCALE], axis=-1)
+        out[rows] = np.round(lab_math.lab_to_rgb_keep_lightness(joined) * 255.0)
     return out
 
 

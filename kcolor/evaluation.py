@@ -109,7 +109,7 @@ def evaluate(
 
     # Every argument is checked before anything slow or networked (Inception weights) starts.
     try:
-        predictors = [load_predictor(spec) for spec in model_specs]
+        predictors = [load_predictor(spec, backend="keras") for spec in model_specs]
     except (ModelLoadError, FileNotFoundError) as err:
         raise EvaluationError(str(err)) from None
     for predictor in predictors:

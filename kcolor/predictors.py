@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from kcolor import color
+from kcolor.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 from kcolor.quiet import native_stderr_silenced
 
 GRAY_BASELINE = "gray"
 TFLITE_SIGNATURE = "colorize"
+BACKENDS = ("auto", "keras", "tflite")
 
 
 class ModelLoadError(ValueError):
@@ -107,14 +108,14 @@ class SavedModelGenerator:
 
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
-            x = color.denormalize_l(x).numpy()
+            x = x * L_SCALE + L_CENTER
         step = self.batch or len(x)
         parts = []
         for start in range(0, len(x), step):
             outputs = self.signature(**{self.input_name: tf.constant(x[start : start + step])})
             parts.append(np.asarray(next(iter(outputs.values())), np.float32))
         ab = np.concatenate(parts)
-        return color.normalize_ab(ab).numpy() if self.lab_units else ab
+        return ab / AB_SCALE if self.lab_units else ab
 
 
 class LiteRTGenerator:
@@ -147,7 +148,7 @@ class LiteRTGenerator:
     def predict_ab(self, l_norm):
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
-            x = x * color.L_SCALE + color.L_CENTER
+            x = x * L_SCALE + L_CENTER
         results = []
         for image in x:
             batch = image[np.newaxis]
@@ -166,18 +167,27 @@ class LiteRTGenerator:
                 self.interpreter.invoke()
             results.append(self.interpreter.get_tensor(self.output_index)[0])
         ab = np.stack(results).astype(np.float32)
-        return ab / color.AB_SCALE if self.lab_units else ab
+        return ab / AB_SCALE if self.lab_units else ab
 
 
-def load_predictor(spec, num_threads=None, backend="keras"):
-    """Turn a MODEL argument into a predictor: `gray`, a shipped model name ("default"; its
-    SavedModel, or its fp32 `.tflite` with `backend="tflite"`), a run folder, `.keras`,
-    SavedModel folder, or `.tflite`."""
+def load_predictor(spec, num_threads=None, backend="auto"):
+    """Turn a MODEL argument into a predictor: `gray`, a shipped model name ("default"), a run
+    folder, `.keras`, SavedModel folder, or `.tflite`.
+
+    A shipped model runs as its fp32 `.tflite` under `backend="auto"` or `"tflite"` (the
+    fastest path, and exact: it matches the SavedModel to ~95 dB, tflite/README.md), and as
+    its SavedModel under `"keras"`. `.tflite` files always run in LiteRT. Only the keras
+    paths import TensorFlow and Keras.
+    """
     from kcolor.shipped import SHIPPED_NAMES, shipped_model_path
 
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if spec == GRAY_BASELINE:
         return GrayBaseline()
     if spec in SHIPPED_NAMES:
+        if backend == "auto":
+            backend = "tflite"
         path = shipped_model_path(spec, backend=backend)
         if backend == "tflite":
             return LiteRTGenerator(path, spec, num_threads=num_threads)

@@ -102,3 +102,25 @@ def test_plain_colorize_prints_only_its_own_lines(shared_data, tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         lines = (done.stdout + done.stderr).strip().splitlines()
         assert lines == [f"1 written to {out / backend}, 0 failed"], lines
+
+
+def test_colorize_with_the_tflite_path_imports_neither_tensorflow_nor_keras(shared_data, tmp_path):
+    """The shipped model's default path (auto) and --backend tflite run on NumPy and LiteRT."""
+    photo = shared_data / "kodak24" / "kodim05.png"
+    code = (
+        "import sys; from click.testing import CliRunner; from kcolor.cli.main import main;"
+        "from kcolor import Colorizer;"
+        f"a = CliRunner().invoke(main, ['colorize', {str(photo)!r}, '-o', 'auto']);"
+        f"b = CliRunner().invoke(main, ['colorize', {str(photo)!r}, '-o', 'lite', "
+        "'--backend', 'tflite']);"
+        "assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output);"
+        f"Colorizer.load('default').colorize({str(photo)!r});"
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "auto" / "kodim05.png").is_file()
+    assert (tmp_path / "lite" / "kodim05.png").is_file()

@@ -6,7 +6,7 @@ import tensorflow as tf
 from PIL import Image
 from skimage import color as skcolor
 
-from kcolor import color
+from kcolor import color, lab_math
 
 LAB_TOLERANCE = 0.01  # max abs error per Lab channel, Lab units
 ROUND_TRIP_TOLERANCE = 0.5 / 255
@@ -24,11 +24,25 @@ def _max_channel_error(ours, reference):
     return np.abs(np.asarray(ours, np.float64) - reference).reshape(-1, 3).max(axis=0)
 
 
-def test_rgb_to_lab_matches_skimage_on_random_colors():
+@pytest.mark.parametrize("convert", [color.rgb_to_lab, lab_math.rgb_to_lab], ids=["ops", "numpy"])
+def test_rgb_to_lab_matches_skimage_on_random_colors(convert):
     rgb = np.random.default_rng(0).random((200_000, 1, 3))
-    errors = _max_channel_error(color.rgb_to_lab(rgb.astype(np.float32)), skcolor.rgb2lab(rgb))
+    errors = _max_channel_error(convert(rgb.astype(np.float32)), skcolor.rgb2lab(rgb))
     print("random colors, max abs error L, a, b:", errors)
     assert np.all(errors < LAB_TOLERANCE)
+
+
+def test_numpy_and_backend_conversions_agree_both_ways(shared_data):
+    """The NumPy path (TensorFlow-free colorize, PyDataset) and the keras.ops path are one
+    function on two namespaces: same Lab, same 8-bit RGB."""
+    rgb = _real_photos(shared_data, count=4)[3].astype(np.float32)
+    l_np, ab_np = lab_math.rgb_to_normalized_lab(rgb)
+    l_ops, ab_ops = color.rgb_to_normalized_lab(rgb)
+    np.testing.assert_allclose(l_np, np.asarray(l_ops), atol=1e-5)
+    np.testing.assert_allclose(ab_np, np.asarray(ab_ops), atol=1e-5)
+    back_np = lab_math.normalized_lab_to_uint8(l_np, ab_np * 1.3)
+    back_ops = np.asarray(color.normalized_lab_to_uint8(l_np, ab_np * 1.3))
+    assert back_np.dtype == np.uint8 and np.abs(back_np.astype(int) - back_ops).max() <= 1
 
 
 def test_rgb_to_lab_matches_skimage_on_extremes():
@@ -142,7 +156,7 @@ def test_keep_lightness_conversion_reduces_chroma_instead_of_clipping():
         ],
         axis=-1,
     ).astype(np.float32)
-    rgb = color.lab_to_rgb_keep_lightness(lab).numpy()
+    rgb = color.lab_to_rgb_keep_lightness(lab)
     assert np.all(np.isfinite(rgb)) and rgb.min() >= 0 and rgb.max() <= 1
     back = skcolor.rgb2lab(rgb.astype(np.float64)[:, np.newaxis, :])[:, 0, :]
     assert np.abs(back[:, 0] - lab[:, 0]).max() < 0.1  # L kept (float32, gamut tolerance)
@@ -150,7 +164,7 @@ def test_keep_lightness_conversion_reduces_chroma_instead_of_clipping():
     assert np.abs(clipped[:, 0, 0] - lab[:, 0]).max() > 1.0  # plain clipping would shift it
     in_gamut = skcolor.rgb2lab(rng.random((500, 1, 3)))[:, 0, :].astype(np.float32)
     np.testing.assert_allclose(
-        color.lab_to_rgb_keep_lightness(in_gamut).numpy(),
+        color.lab_to_rgb_keep_lightness(in_gamut),
         color.lab_to_rgb(in_gamut).numpy(),
         atol=1e-6,
     )

@@ -44,7 +44,7 @@ def test_default_loads_for_both_backends_and_colorizes(fake_release, shared_data
     from kcolor import Colorizer
 
     photo = shared_data / "set5" / "bird.png"
-    keras_out = np.asarray(Colorizer.load("default").colorize(photo), int)
+    keras_out = np.asarray(Colorizer.load("default", backend="keras").colorize(photo), int)
     lite_out = np.asarray(Colorizer.load("default", backend="tflite").colorize(photo), int)
     assert keras_out.shape == lite_out.shape and np.abs(keras_out - lite_out).mean() < 1.0
     result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(tmp_path / "out")])
@@ -64,7 +64,7 @@ def test_a_modified_file_is_refused(fake_release):
     variables = next((fake_release["savedmodels"] / "default").rglob("*.data-*"))
     variables.write_bytes(variables.read_bytes() + b"x")
     with pytest.raises(shipped.ShippedModelError, match="does not match its sha256"):
-        Colorizer.load("default")
+        Colorizer.load("default", backend="keras")
 
 
 def test_the_manifest_in_the_package_matches_the_shipped_files():
