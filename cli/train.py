@@ -3,7 +3,7 @@
 import click
 from click.core import ParameterSource
 
-from kcolor.names import ARCHS, LOSSES, LR_SCHEDULES, PRECISIONS, STRATEGIES
+from kcolor.names import ARCHS, BACKENDS, LOSSES, LR_SCHEDULES, PRECISIONS, STRATEGIES
 
 
 @click.command("train")
@@ -81,7 +81,18 @@ from kcolor.names import ARCHS, LOSSES, LR_SCHEDULES, PRECISIONS, STRATEGIES
     help="Override any config key, e.g. --set gan.l1_weight=0.5 (repeatable).",
 )
 @click.option(
-    "--strategy", type=click.Choice(STRATEGIES), help="tf.distribute strategy.  [default: auto]"
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Keras backend. tensorflow: tf.data and tf.distribute (TFDS sources too). jax, "
+    "torch: photos read by Pillow/NumPy threads, no TensorFlow import (jax: pip install "
+    "'.[jax]'; several GPUs split each batch). Recorded in the run's config.yaml.  "
+    "[default: $KERAS_BACKEND, else tensorflow]",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(STRATEGIES),
+    help="tf.distribute strategy (tensorflow); under jax, auto and mirrored split each batch "
+    "over all local devices, default uses one.  [default: auto]",
 )
 @click.option(
     "--mixed-precision",
@@ -113,14 +124,11 @@ def train(ctx, recipe, assignments, resume, **options):
       kcolor train --arch gan --init-generator runs/default-l1 --data photos/
       kcolor train --run-dir runs/default-l1 --resume
     """
-    from kcolor.quiet import import_tensorflow
-
-    import_tensorflow()
+    import os
     from pathlib import Path
 
+    from kcolor.backend import BACKEND_ENV, keep_tensorflow_out, require_backend, use_backend
     from kcolor.config import resolve_config
-    from kcolor.training import TrainingError, resume_point
-    from kcolor.training import train as run_training
 
     if resume and not options["run_dir"]:
         raise click.UsageError("--resume needs --run-dir RUN: the run folder to continue")
@@ -130,13 +138,25 @@ def train(ctx, recipe, assignments, resume, **options):
         if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
     }
     saved = Path(options["run_dir"]) / "config.yaml" if options["run_dir"] else None
-    if resume and recipe is None and saved is not None and saved.is_file():
-        recipe = str(saved)
+    resuming_saved = resume and recipe is None and saved is not None and saved.is_file()
+    if resuming_saved:
+        recipe = str(saved)  # its recorded backend applies unless --backend is given
+    elif "backend" not in explicit and os.environ.get(BACKEND_ENV):
+        explicit["backend"] = os.environ[BACKEND_ENV]
     try:
         config = resolve_config(recipe, explicit, assignments)
         if config.run_dir is None:
             name = "gan" if config.arch == "gan" else f"{config.arch}-{config.loss}"
             config = resolve_config(recipe, {**explicit, "run_dir": f"runs/{name}"}, assignments)
+        require_backend(config.backend)
+        if config.backend != "tensorflow":
+            keep_tensorflow_out()
+        use_backend(config.backend)  # before the first Keras import
+        from kcolor.training import TrainingError, resume_point
+        from kcolor.training import train as run_training
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    try:
         point = resume_point(config.run_dir) if resume else None
         if point:
             epoch, step = point

@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kcolor import color
+from kcolor import lab_math
 from kcolor.fileio import atomic_path, atomic_write_bytes, atomic_write_png
 
 
@@ -152,9 +152,9 @@ class SampleGrid(keras.callbacks.Callback):
 
 def sample_grid(lightness, predicted_ab, true_ab):
     """uint8 image: one row per sample, columns gray | predicted colors | true colors."""
-    gray = color.normalized_lab_to_uint8(lightness, np.zeros_like(true_ab)).numpy()
-    predicted = color.normalized_lab_to_uint8(lightness, predicted_ab).numpy()
-    truth = color.normalized_lab_to_uint8(lightness, true_ab).numpy()
+    gray = lab_math.normalized_lab_to_uint8(lightness, np.zeros_like(true_ab))
+    predicted = lab_math.normalized_lab_to_uint8(lightness, np.asarray(predicted_ab))
+    truth = lab_math.normalized_lab_to_uint8(lightness, true_ab)
     rows = [
         np.concatenate([g, p, t], axis=1) for g, p, t in zip(gray, predicted, truth, strict=True)
     ]

@@ -104,8 +104,9 @@ def compute_color_prior(
     """
     from tqdm.auto import tqdm
 
-    from kcolor.data import DataConfig, PipelineStats, build_dataset
+    from kcolor.data_config import DataConfig
     from kcolor.lab_scale import AB_SCALE
+    from kcolor.pipeline_stats import PipelineStats
 
     stats = PipelineStats()
     config = DataConfig(
@@ -116,13 +117,12 @@ def compute_color_prior(
         val_fraction=val_fraction,
         tfds_data_dir=tfds_data_dir,
     )
-    dataset = build_dataset(data, config, stats=stats)
+    dataset = _ab_batches(data, config, stats)
     centers = ab_bins.in_gamut_bins()
     counts = np.zeros(len(centers), np.int64)
     images = 0
     bar = tqdm(total=limit, unit="img", disable=None if progress else True, desc="counting colors")
-    for _, ab_norm in dataset:
-        ab = ab_norm.numpy()
+    for ab in dataset:
         if limit is not None:
             ab = ab[: limit - images]
         nearest = ab_bins.nearest_bin(ab.reshape(-1, 2) * AB_SCALE, centers)
@@ -135,3 +135,21 @@ def compute_color_prior(
     if images == 0:
         raise ValueError(f"no usable images in {data} ({stats.summary()})")
     return ColorPrior.from_counts(centers, counts, images)
+
+
+def _ab_batches(data, config, stats):
+    """Normalized ab batches as NumPy: through tf.data under the TensorFlow backend (TFDS
+    sources too), through `PhotoBatches` (no TensorFlow) under the others."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        from kcolor.data import build_dataset
+
+        for _, ab_norm in build_dataset(data, config, stats=stats):
+            yield ab_norm.numpy()
+        return
+    from kcolor.photo_batches import PhotoBatches
+
+    batches = PhotoBatches(data, config, stats=stats)
+    for index in range(len(batches)):
+        yield batches[index][1]

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import yaml
 
-from kcolor.losses import HUBER_DELTA
 from kcolor.names import (
     ADVERSARIAL_KINDS,
     ARCHS,
+    BACKENDS,
     GENERATOR_ARCHS,
+    HUBER_DELTA,
     LOSSES,
     LR_SCHEDULES,
     PRECISIONS,
@@ -58,6 +59,9 @@ class TrainConfig:
     down to 1% of `lr` at the last step. `restore_best` saves the generator of the epoch with
     the best validation loss (regression and classification runs; a GAN keeps its last epoch,
     since its L1 term alone would pick the least adversarial one).
+    `backend` is the Keras backend ("tensorflow", "jax" or "torch"): tensorflow reads data with
+    tf.data and distributes with tf.distribute; jax and torch read it with Pillow and NumPy
+    (`kcolor.photo_batches`, `workers` threads) and never import TensorFlow.
     """
 
     arch: str = "default"
@@ -77,6 +81,8 @@ class TrainConfig:
     huber_delta: float = HUBER_DELTA
     run_dir: str | None = None
     strategy: str = "auto"
+    backend: str = "tensorflow"
+    workers: int = 2
     mixed_precision: str = "off"
     init_generator: str | None = None
     color_prior: str | None = None
@@ -101,6 +107,8 @@ class TrainConfig:
             (0 <= self.warmup_fraction < 1, "warmup_fraction must be in [0, 1)"),
             (0 < self.rebalance_mix <= 1, "rebalance_mix must be in (0, 1]"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
+            (self.backend in BACKENDS, f"backend must be one of {BACKENDS}"),
+            (self.workers >= 1, "workers must be at least 1"),
             (self.mixed_precision in PRECISIONS, f"mixed_precision must be one of {PRECISIONS}"),
             (
                 self.gan.generator in GENERATOR_ARCHS,

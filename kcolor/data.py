@@ -9,7 +9,7 @@ Stages, in order (each a small function below):
 4. optional cache, then repeat.
 5. crop to `image_size` x `image_size`: random crop and random horizontal flip for training, the
    center crop for evaluation (deterministic: same input, same pixels).
-6. sRGB -> Lab in the graph, normalized by `kcolor.color`; batch; prefetch.
+6. sRGB -> Lab in the graph (`kcolor.lab_math` on TensorFlow ops), normalized; batch; prefetch.
 
 Output element: `(l_norm, ab_norm)`, float32, shapes `(B, S, S, 1)` in [-1, 1] and `(B, S, S, 2)`
 in about [-1, 1] (see `kcolor.color` for the exact ranges).
@@ -17,134 +17,29 @@ in about [-1, 1] (see `kcolor.color` for the exact ranges).
 
 import dataclasses
 import logging
-import threading
-from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-from kcolor import color, metrics
+from kcolor import lab_math, photo_filters
+from kcolor.data_config import DataConfig
 from kcolor.image_io import ImageDecodeError, read_rgb
+from kcolor.pipeline_stats import (  # noqa: F401  (PipelineStats is part of this API)
+    STATUS_BAD,
+    STATUS_DULL,
+    STATUS_GRAY,
+    STATUS_OK,
+    PipelineStats,
+)
 from kcolor.sources import TFDSSource, parse_source, split_relpaths
+from kcolor.tf_numpy import TF_NUMPY
 
 log = logging.getLogger(__name__)
 
 AUTOTUNE = tf.data.AUTOTUNE
 
-# Element status codes carried through the graph until the counting filter.
-STATUS_OK = 0
-STATUS_BAD = 1
-STATUS_GRAY = 2
-STATUS_DULL = 3
-
-# A photo counts as grayscale when fewer than 1% of its pixels have a channel spread
-# (max - min of R, G, B on 0-255) above 8 and the mean spread is below 3. This is the rule that
-# flags the grayscale images in ../shared/data/manifest.csv, so the two agree.
-GRAY_PIXEL_SPREAD = 8.0
-GRAY_MAX_COLORED_SHARE = 0.01
-GRAY_MAX_MEAN_SPREAD = 3.0
 
 _SHUFFLE_BUFFER_AFTER_CACHE = 256
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """How to turn a source into batches.
-
-    Attributes:
-        image_size: side S of the square crops, in pixels.
-        batch_size: images per batch (the global batch size under tf.distribute).
-        training: random crop, flip and shuffling when True; a deterministic center crop when False.
-        subset: for file sources, `"all"`, or `"train"`/`"val"` of a split by path hash.
-        val_fraction: share of files in the `"val"` subset.
-        seed: makes shuffling, crops and flips reproducible; None draws fresh randomness.
-        cache: False, True (in memory) or a file path prefix; caches resized uint8 images.
-        skip_gray: drop grayscale photos, which have no color to learn or score.
-        min_colorfulness: also drop photos whose Hasler-Suesstrunk colorfulness is below this
-            (0 disables; BigColor and DDColor filter near-gray photos like this).
-        repeat: repeat forever (for `fit(steps_per_epoch=...)`).
-        drop_remainder: drop a last incomplete batch; defaults to `training`.
-        tfds_data_dir: TFDS data_dir (where prepared datasets live).
-        tfds_download: let TFDS download and prepare a dataset that is not in `tfds_data_dir`
-            (all its splits); when False, an unprepared dataset is a one-line error at once.
-    """
-
-    image_size: int = 256
-    batch_size: int = 16
-    training: bool = True
-    subset: str = "all"
-    val_fraction: float = 0.05
-    seed: int | None = None
-    cache: bool | str = False
-    skip_gray: bool = True
-    min_colorfulness: float = 0.0
-    repeat: bool = False
-    drop_remainder: bool | None = None
-    tfds_data_dir: str | None = None
-    tfds_download: bool = True
-
-    def __post_init__(self):
-        if self.image_size < 8:
-            raise ValueError(f"image_size must be at least 8, got {self.image_size}")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
-
-
-class PipelineStats:
-    """Counts what the pipeline read and skipped, by file name; safe to update from tf.data threads.
-
-    Each file is counted once however many epochs run.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._names = {STATUS_OK: set(), STATUS_BAD: {}, STATUS_GRAY: set(), STATUS_DULL: set()}
-
-    def note_bad(self, name, reason):
-        """Remember an unreadable file and log it once."""
-        with self._lock:
-            first_time = name not in self._names[STATUS_BAD]
-            self._names[STATUS_BAD][name] = reason
-        if first_time:
-            log.warning("skipped unreadable image %s: %s", name, reason)
-
-    def keep(self, status, name):
-        """Count one element and say whether it goes on down the pipeline."""
-        status = int(status)
-        name = name.decode("utf-8", "replace") if isinstance(name, bytes) else str(name)
-        with self._lock:
-            if status == STATUS_BAD:
-                self._names[STATUS_BAD].setdefault(name, "unreadable")
-            else:
-                self._names[status].add(name)
-        return status == STATUS_OK
-
-    @property
-    def used(self):
-        """Number of distinct images passed on."""
-        return len(self._names[STATUS_OK])
-
-    @property
-    def bad(self):
-        """`{name: reason}` of unreadable files."""
-        return dict(self._names[STATUS_BAD])
-
-    @property
-    def gray(self):
-        """Number of distinct grayscale photos skipped."""
-        return len(self._names[STATUS_GRAY])
-
-    @property
-    def dull(self):
-        """Number of distinct photos skipped for low colorfulness."""
-        return len(self._names[STATUS_DULL])
-
-    def summary(self):
-        """One line for logs and the CLI."""
-        return (
-            f"{self.used} images used, {self.gray} grayscale skipped, "
-            f"{self.dull} near-gray skipped, {len(self._names[STATUS_BAD])} unreadable skipped"
-        )
 
 
 def build_dataset(source, config=None, *, stats=None, **overrides):
@@ -311,12 +206,8 @@ def resize_short_side(image, size):
 
 
 def is_grayscale(rgb255):
-    """Whether a float image on the 0-255 scale holds no color (see GRAY_* above)."""
-    spread = tf.reduce_max(rgb255, axis=-1) - tf.reduce_min(rgb255, axis=-1)
-    colored_share = tf.reduce_mean(tf.cast(spread > GRAY_PIXEL_SPREAD, tf.float32))
-    return tf.logical_and(
-        colored_share < GRAY_MAX_COLORED_SHARE, tf.reduce_mean(spread) < GRAY_MAX_MEAN_SPREAD
-    )
+    """Whether a float image on the 0-255 scale holds no color (`kcolor.photo_filters`)."""
+    return photo_filters.is_grayscale(rgb255, TF_NUMPY)
 
 
 def _resize_and_check(image, name, config):
@@ -325,7 +216,7 @@ def _resize_and_check(image, name, config):
     if config.skip_gray:
         status = tf.where(is_grayscale(resized), STATUS_GRAY, status)
     if config.min_colorfulness > 0:
-        dull = metrics.colorfulness(resized / 255.0) < config.min_colorfulness
+        dull = photo_filters.colorfulness(resized / 255.0, TF_NUMPY) < config.min_colorfulness
         status = tf.where(tf.logical_and(status == STATUS_OK, dull), STATUS_DULL, status)
     # uint8 keeps a cache four times smaller than float32.
     return tf.cast(tf.round(resized), tf.uint8), status, name
@@ -346,7 +237,7 @@ def _random_crop_flip(image, seed, size):
 
 def _to_normalized_lab(image, size):
     rgb = tf.cast(image, tf.float32) / 255.0
-    l_norm, ab_norm = color.rgb_to_normalized_lab(rgb)
+    l_norm, ab_norm = lab_math.rgb_to_normalized_lab(rgb, TF_NUMPY)
     l_norm.set_shape([size, size, 1])
     ab_norm.set_shape([size, size, 2])
     return l_norm, ab_norm

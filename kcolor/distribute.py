@@ -9,10 +9,11 @@
 - "auto": "mirrored" when more than one GPU is visible, else "default".
 """
 
-import json
 import os
 
 import tensorflow as tf
+
+from kcolor.worker import worker_identity  # noqa: F401  (part of this module's API)
 
 
 def make_strategy(name="auto"):
@@ -33,13 +34,3 @@ def make_strategy(name="auto"):
         tf.tpu.experimental.initialize_tpu_system(resolver)
         return tf.distribute.TPUStrategy(resolver)
     raise ValueError(f"unknown strategy {name!r}")
-
-
-def worker_identity():
-    """`(is_chief, task_index)` from TF_CONFIG; a single process is the chief."""
-    config = json.loads(os.environ.get("TF_CONFIG", "") or "{}")
-    task = config.get("task", {})
-    task_type, index = task.get("type", "worker"), int(task.get("index", 0))
-    if "chief" in config.get("cluster", {}):
-        return task_type == "chief", index
-    return task_type == "worker" and index == 0, index

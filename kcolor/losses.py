@@ -11,14 +11,13 @@ from keras import ops
 
 from kcolor import ab_bins
 from kcolor.lab_scale import AB_SCALE
-from kcolor.names import ADVERSARIAL_KINDS, REGRESSION_LOSSES
+from kcolor.names import ADVERSARIAL_KINDS, HUBER_DELTA, REGRESSION_LOSSES
 
-# Targets are ab / 110 (kcolor.color): |ab_norm| has median 0.044 and 90th percentile 0.23 on
-# coco_val2017. The study's SmoothL1 with beta 1 on [0, 1] targets never left its quadratic zone,
-# so it equalled MSE / 2. With delta 0.1 (11 Lab units) small residuals are squared and large ones
-# (ambiguous colors: a car that could be red or blue) count linearly, so this loss really differs
-# from both MSE and L1.
-HUBER_DELTA = 0.1
+# HUBER_DELTA = 0.1 (kcolor.names). Targets are ab / 110 (kcolor.color): |ab_norm| has median
+# 0.044 and 90th percentile 0.23 on coco_val2017. The study's SmoothL1 with beta 1 on [0, 1]
+# targets never left its quadratic zone, so it equalled MSE / 2. With delta 0.1 (11 Lab units)
+# small residuals are squared and large ones (ambiguous colors: a car that could be red or blue)
+# count linearly, so this loss really differs from both MSE and L1.
 
 ADVERSARIAL_ROLES = ("d_real", "d_fake", "g")
 

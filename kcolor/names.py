@@ -10,3 +10,8 @@ STRATEGIES = ("auto", "default", "mirrored", "multi-worker", "tpu")
 PRECISIONS = ("off", "bf16", "fp16")
 PROTOCOLS = ("standard", "seed")
 EVAL_METRICS = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc")
+BACKENDS = ("tensorflow", "jax", "torch")
+
+# Huber loss delta on normalized ab (kcolor.losses explains the choice); here so the config
+# module needs no Keras import before the backend is chosen.
+HUBER_DELTA = 0.1

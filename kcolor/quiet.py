@@ -41,7 +41,14 @@ def native_stderr_silenced():
 
 
 def import_tensorflow():
-    """Import TensorFlow and Keras, quietly when KCOLOR_QUIET=1 (TensorFlow's C++ start-up)."""
+    """Import TensorFlow and Keras, quietly when KCOLOR_QUIET=1 (TensorFlow's C++ start-up).
+
+    Keras is put on the TensorFlow backend (when it is not imported yet), whatever
+    KERAS_BACKEND says: the commands that call this (evaluate, export, ...) run tf.data,
+    SavedModels and the TFLite converter.
+    """
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
     with native_stderr_silenced():
         import keras  # noqa: F401
         import tensorflow as tf

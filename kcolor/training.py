@@ -13,6 +13,8 @@ Run folder layout:
                                    the best validation epoch's weights unless restore_best is off
 """
 
+import contextlib
+import dataclasses
 import logging
 import sys
 import warnings
@@ -21,20 +23,20 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from kcolor import callbacks as kc
 from kcolor.ab_bins import rebalancing_weights
 from kcolor.color_prior import PRIOR_FILE, ColorPrior, compute_color_prior
 from kcolor.config import write_config
-from kcolor.data import DataConfig, PipelineStats, build_dataset
-from kcolor.distribute import make_strategy, worker_identity
+from kcolor.data_config import DataConfig
 from kcolor.fileio import atomic_path
 from kcolor.lab_scale import AB_SCALE
 from kcolor.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
 from kcolor.models import ColorGAN, PatchDiscriminator, build_generator, check_image_size
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
+from kcolor.pipeline_stats import PipelineStats
 from kcolor.sources import FileSource, TFDSSource, parse_source, split_relpaths
+from kcolor.worker import worker_identity
 
 log = logging.getLogger(__name__)
 
@@ -129,48 +131,91 @@ def _fit(config, write_dir, chief):
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     _set_precision(config.mixed_precision)
-    strategy = make_strategy(config.strategy)
-
-    train_ds, val_ds, stats = _datasets(config)
-    sample_l, sample_ab = _sample_batch(val_ds if val_ds is not None else train_ds, config, stats)
-    prior = _color_prior(config, write_dir, chief, val_ds is not None)
-    total_steps = _total_steps(config, val_ds is not None)
-
-    with strategy.scope():
-        model, generator, monitor = build_model(
-            config, val_ds is not None, color_prior=prior, total_steps=total_steps
+    strategy = _strategy(config)
+    try:
+        train_ds, val_ds, stats = _datasets(config)
+        sample_l, sample_ab = _sample_batch(
+            val_ds if val_ds is not None else train_ds, config, stats
         )
+        prior = _color_prior(config, write_dir, chief, val_ds is not None)
+        total_steps = _total_steps(config, val_ds is not None)
 
-    nan_guard = kc.NaNGuard()
-    backup_freq = _backup_every(config, total_steps)
-    callbacks = [
-        nan_guard,
-        kc.RunBackup(str(write_dir / "backup"), nan_guard, save_freq=backup_freq),
-        kc.EpochCheckpoints(write_dir / "checkpoints", monitor, nan_guard, config.keep_checkpoints),
-        kc.HistoryCSV(write_dir / "history.csv", nan_guard),
-        kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
-        keras.callbacks.TensorBoard(str(write_dir / "tensorboard"), profile_batch=0),
-    ]
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        _work_around_keras_multi_worker_bugs(model)
-    with warnings.catch_warnings(), strategy.scope():
-        # Validation data has unknown length (filtered files), so Keras warns when it ends.
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        history = model.fit(
-            train_ds,
-            epochs=config.epochs,
-            steps_per_epoch=config.steps_per_epoch,
-            validation_data=val_ds,
-            validation_steps=config.validation_steps,
-            callbacks=callbacks,
-            # A progress bar on a terminal; one plain line per epoch in a redirected log.
-            verbose=(1 if sys.stdout.isatty() else 2) if chief else 0,
-            shuffle=False,  # the tf.data pipeline shuffles
-        )
+        with strategy.scope():
+            model, generator, monitor = build_model(
+                config, val_ds is not None, color_prior=prior, total_steps=total_steps
+            )
+
+        nan_guard = kc.NaNGuard()
+        backup_freq = _backup_every(config, total_steps)
+        callbacks = [
+            nan_guard,
+            kc.RunBackup(str(write_dir / "backup"), nan_guard, save_freq=backup_freq),
+            kc.EpochCheckpoints(
+                write_dir / "checkpoints", monitor, nan_guard, config.keep_checkpoints
+            ),
+            kc.HistoryCSV(write_dir / "history.csv", nan_guard),
+            kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
+        ]
+        if keras.backend.backend() == "tensorflow":
+            # Keras' TensorBoard callback writes through tf.summary: TensorFlow runs only.
+            callbacks.append(
+                keras.callbacks.TensorBoard(str(write_dir / "tensorboard"), profile_batch=0)
+            )
+            _work_around_keras_multi_worker_bugs(model, strategy)
+        with warnings.catch_warnings(), strategy.scope():
+            # Validation data has unknown length (filtered files), so Keras warns when it ends.
+            warnings.filterwarnings("ignore", message="Your input ran out of data")
+            history = model.fit(
+                train_ds,
+                epochs=config.epochs,
+                steps_per_epoch=config.steps_per_epoch,
+                validation_data=val_ds,
+                validation_steps=config.validation_steps,
+                callbacks=callbacks,
+                # A progress bar on a terminal; one plain line per epoch in a redirected log.
+                verbose=(1 if sys.stdout.isatty() else 2) if chief else 0,
+                shuffle=False,  # the data pipelines shuffle
+            )
+    finally:
+        if keras.backend.backend() == "jax":
+            keras.distribution.set_distribution(None)
     log.info("data: %s", stats.summary())
     if config.restore_best and config.arch != "gan" and not nan_guard.diverged:
         _restore_best(model, write_dir / "checkpoints")
     return generator, history, nan_guard
+
+
+class _SingleDevice:
+    """Stands in for a tf.distribute strategy where Keras distributes by itself (JAX, torch)."""
+
+    def scope(self):
+        return contextlib.nullcontext()
+
+
+def _strategy(config):
+    """A tf.distribute strategy under TensorFlow; under JAX, `keras.distribution.DataParallel`
+    over all local devices when there are several (the batch is split across them)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        from kcolor.distribute import make_strategy
+
+        return make_strategy(config.strategy)
+    if config.strategy in ("multi-worker", "tpu"):
+        raise TrainingError(
+            f"--strategy {config.strategy} is tf.distribute: use --backend tensorflow"
+        )
+    if backend != "jax" or config.strategy == "default":
+        return _SingleDevice()
+    devices = keras.distribution.list_devices()
+    if len(devices) > 1:
+        if config.batch_size % len(devices):
+            raise TrainingError(
+                f"--batch-size {config.batch_size} does not split over {len(devices)} devices: "
+                f"pass a multiple of {len(devices)}"
+            )
+        log.info("data parallel over %d devices: %s", len(devices), ", ".join(devices))
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return _SingleDevice()
 
 
 def _restore_best(model, checkpoint_dir):
@@ -234,7 +279,7 @@ def _float32_copy(generator):
     return copy
 
 
-def _work_around_keras_multi_worker_bugs(model):
+def _work_around_keras_multi_worker_bugs(model, strategy):
     """Make Keras 3 `fit` run under MultiWorkerMirroredStrategy (keras-team/keras#20585).
 
     Keras 3.15 fails there twice: its eager "symbolic build" reduces the first batch with
@@ -242,6 +287,10 @@ def _work_around_keras_multi_worker_bugs(model):
     strategy Keras builds while tracing instead (taking the strategy from the scope), and scalar
     logs are averaged over replicas with `axis=None`. Only used for this strategy.
     """
+    import tensorflow as tf
+
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return
     from keras.src.backend.tensorflow import trainer as tf_trainer
 
     model._distribute_strategy = None
@@ -283,18 +332,42 @@ def _data_config(config, training):
 
 
 def _datasets(config):
-    """Train and validation datasets; a folder without --val-data splits by path hash."""
+    """Train and validation data; a folder without --val-data splits by path hash. tf.data
+    under TensorFlow, `PhotoBatches` (Pillow and NumPy) under the other backends."""
     stats = PipelineStats()
     train_cfg = _data_config(config, training=True)
     val_cfg = _data_config(config, training=False)
+    if keras.backend.backend() == "tensorflow":
+        from kcolor.data import build_dataset
+
+        def build(source, data_config, stats=None, subset="all"):
+            return build_dataset(source, data_config, stats=stats, subset=subset)
+    else:
+        from kcolor.photo_batches import PhotoBatches
+
+        def build(source, data_config, stats=None, subset="all"):
+            data_config, steps = dataclasses.replace(data_config, subset=subset), None
+            if data_config.training:
+                steps = config.steps_per_epoch
+            else:  # validation is decoded once and kept: it is read every epoch
+                data_config = dataclasses.replace(data_config, cache=True)
+            if isinstance(parse_source(source), TFDSSource):
+                raise ValueError(
+                    f"{source}: TFDS sources are read by tf.data; use --backend tensorflow, "
+                    "or a folder or .txt list of photos"
+                )
+            return PhotoBatches(
+                source, data_config, stats=stats, steps=steps, workers=config.workers
+            )
+
     try:
         source = parse_source(config.data)
         if config.val_data:
-            train_ds = build_dataset(config.data, train_cfg, stats=stats)
-            val_ds = build_dataset(config.val_data, val_cfg)
+            train_ds = build(config.data, train_cfg, stats=stats)
+            val_ds = build(config.val_data, val_cfg)
         elif isinstance(source, TFDSSource):
             log.warning("no --val-data for a TFDS source: training without validation")
-            train_ds, val_ds = build_dataset(config.data, train_cfg, stats=stats), None
+            train_ds, val_ds = build(config.data, train_cfg, stats=stats), None
         elif not split_relpaths(source.relpaths, "val", config.val_fraction):
             log.warning(
                 "%s is too small for a %.0f%% validation split: training without validation "
@@ -302,10 +375,10 @@ def _datasets(config):
                 config.data,
                 100 * config.val_fraction,
             )
-            train_ds, val_ds = build_dataset(config.data, train_cfg, stats=stats), None
+            train_ds, val_ds = build(config.data, train_cfg, stats=stats), None
         else:
-            train_ds = build_dataset(config.data, train_cfg, stats=stats, subset="train")
-            val_ds = build_dataset(config.data, val_cfg, subset="val")
+            train_ds = build(config.data, train_cfg, stats=stats, subset="train")
+            val_ds = build(config.data, val_cfg, subset="val")
     except (FileNotFoundError, ValueError) as err:
         raise TrainingError(str(err)) from None
     return train_ds, val_ds, stats
@@ -314,14 +387,17 @@ def _datasets(config):
 def _sample_batch(dataset, config, stats):
     """First batch of `dataset`, cut to `sample_count` images; also proves the data is not empty."""
     try:
-        lightness, ab = next(iter(dataset.take(1)))
-    except StopIteration:
+        if isinstance(dataset, keras.utils.PyDataset):
+            lightness, ab = dataset[0]
+        else:
+            lightness, ab = (t.numpy() for t in next(iter(dataset.take(1))))
+    except (StopIteration, IndexError, ValueError):
         raise TrainingError(
             f"no usable images in {config.data} ({stats.summary()}); with --batch-size "
             f"{config.batch_size}, training needs at least one full batch"
         ) from None
     count = config.sample_count
-    return lightness.numpy()[:count], ab.numpy()[:count]
+    return np.asarray(lightness)[:count], np.asarray(ab)[:count]
 
 
 def build_model(config, has_validation, color_prior=None, total_steps=None):
