@@ -14,6 +14,8 @@ Steps for a photo of H x W:
 """
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +142,8 @@ def _bilinear_coordinates(size_in, size_out):
 
 def _join_full_resolution(rgb, ab_small, height, width):
     """Upsample ab bilinearly to H x W and join it with the full-resolution L, a band of rows at
-    a time: neither the full-size ab map nor any full-size float image is ever held."""
+    a time: neither the full-size ab map nor any full-size float image is ever held. Bands run
+    on one thread per core (NumPy releases the GIL), so at most that many bands are in memory."""
     # Columns first, on the small map (h x W x 2), then rows band by band.
     col_low, col_high, col_w = _bilinear_coordinates(ab_small.shape[1], width)
     wide = (
@@ -148,13 +151,21 @@ def _join_full_resolution(rgb, ab_small, height, width):
     )
     row_low, row_high, row_w = _bilinear_coordinates(ab_small.shape[0], height)
     out = np.empty((height, width, 3), np.uint8)
-    for top in range(0, height, _BAND_ROWS):
+
+    def join_band(top):
         rows = slice(top, top + _BAND_ROWS)
         weight = row_w[rows][..., np.newaxis]
         ab_band = wide[row_low[rows]] * (1 - weight) + wide[row_high[rows]] * weight
         lightness = _full_resolution_lightness(rgb[rows])
         joined = np.concatenate([lightness, ab_band * lab_math.AB_SCALE], axis=-1)
         out[rows] = np.round(lab_math.lab_to_rgb_keep_lightness(joined) * 255.0)
+
+    bands = range(0, height, _BAND_ROWS)
+    if len(bands) == 1:
+        join_band(0)
+        return out
+    with ThreadPoolExecutor(min(len(bands), os.cpu_count() or 1)) as pool:
+        list(pool.map(join_band, bands))
     return out
 
 
