@@ -39,13 +39,7 @@ __all__ = [
     "normalized_lab_to_uint8",
     "rgb_to_lab",
     "rgb_to_normalized_lab",
-    "srgb_to_linear",
 ]
-
-
-def srgb_to_linear(rgb):
-    """Undo the sRGB transfer curve. Input and output in [0, 1]."""
-    return lab_math.srgb_to_linear(rgb, ops)
 
 
 def rgb_to_lab(rgb):
