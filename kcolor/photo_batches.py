@@ -11,13 +11,14 @@ center crop, the same Lab math (`kcolor.lab_math`), and the same `PipelineStats`
   kept (uint8), so batches are full and in list order, exactly as tf.data's filter-then-batch.
 - Training with `cache=True`: every photo is decoded and resized once, up front (threads, a
   progress bar), and kept in memory as uint8; epochs then only crop, flip and convert. Best
-  for sets that fit in memory (14,700 photos at 128 px: about 1 GB).
+  for sets that fit in memory (14,700 photos at a 128-px short side: about 1 GB by arithmetic).
 - Training with `cache=False`: each batch decodes its files, and a skipped file is replaced by
   another photo, so batches stay full.
 
 Every batch is a function of (seed, epoch, index), so threads may build them in any order.
 """
 
+import functools
 import math
 from concurrent.futures import ThreadPoolExecutor
 
@@ -151,11 +152,10 @@ class PhotoBatches(keras.utils.PyDataset):
             start = (self.epoch * self.steps + index) * size
         else:
             start = (self.epoch * count if self.config.training else 0) + index * size
-        positions = range(start, start + size)
-        if not self._drop:
-            positions = [p for p in positions if p - start + index * size < count]
+        if not self._drop:  # the last batch of a pass may be short
+            size = min(size, count - index * size)
         images = []
-        for position in positions:
+        for position in range(start, start + size):
             image = self._image_at(position, count)
             if image is None and self.config.training:
                 for _ in range(_MAX_REPLACEMENTS):
@@ -175,7 +175,7 @@ class PhotoBatches(keras.utils.PyDataset):
         return self._read(self.paths[item])
 
     def _order(self, pass_index):
-        return np.random.default_rng([self._base_seed, pass_index, 7]).permutation(self._count)
+        return _permutation(self._base_seed, pass_index, self._count)
 
     def _crop(self, image, rng):
         size = self.config.image_size
@@ -186,6 +186,13 @@ class PhotoBatches(keras.utils.PyDataset):
         left = int(rng.integers(width - size + 1))
         crop = image[top : top + size, left : left + size]
         return crop[:, ::-1] if rng.random() < 0.5 else crop
+
+
+@functools.lru_cache(maxsize=4)
+def _permutation(seed, pass_index, count):
+    """The shuffled order of one pass over `count` photos (computed once per pass, not per
+    photo: every batch of the pass looks it up)."""
+    return np.random.default_rng([seed, pass_index, 7]).permutation(count)
 
 
 def resize_short_side(image, size):
