@@ -1,10 +1,11 @@
-"""The release tools in tools/: results tables and generator interpolation."""
+"""The tools in tools/: results tables, generator interpolation, photo grids, extra photos."""
 
 import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
 
@@ -103,3 +104,50 @@ def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, smal
     grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)
     assert grid.shape[0] == 24 + 24 * len(tool.GRID_PHOTOS) and grid.dtype == np.uint8
     assert grid.shape[1] == 3 * 36  # gray | model | truth, cells of 1.5 x the height
+
+
+def _smooth_photo(rng, height=120, width=160):
+    """A random, smooth color photo: its difference hash survives resizing and JPEG."""
+    coarse = rng.integers(0, 256, (4, 5, 3), dtype=np.uint8)
+    return np.asarray(Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC))
+
+
+def test_extra_photos_keep_only_new_color_photos_and_never_an_evaluation_copy(tmp_path):
+    tool = _tool("extra_photos")
+    rng = np.random.default_rng(0)
+    root, clone = tmp_path / "data", tmp_path / "clone"
+    for folder in ("kodak24", "pets"):
+        (root / folder).mkdir(parents=True)
+    for sub in tool.SOURCES["pets"].paths:
+        (clone / sub).mkdir(parents=True)
+    train = clone / "dataset" / "training_set"
+    evaluation_photo = _smooth_photo(rng)
+    Image.fromarray(evaluation_photo).save(root / "kodak24" / "e.png")
+    taken = "dataset_training_set_my_cats_taken.jpg"  # the shared name of "my cats/taken.png"
+    Image.fromarray(_smooth_photo(rng)).save(root / "pets" / taken)
+    (root / "manifest.csv").write_text(f"set,file,gray\nkodak24,e.png,color\npets,{taken},color\n")
+    (train / "my cats").mkdir()
+    Image.fromarray(_smooth_photo(rng)).save(train / "my cats" / "taken.png")
+    Image.fromarray(_smooth_photo(rng)).save(train / "new.jpg")
+    (train / "copy.jpg").write_bytes((train / "new.jpg").read_bytes())
+    Image.fromarray(_smooth_photo(rng, 480, 640)).save(train / "big.png")
+    Image.fromarray(evaluation_photo).resize((80, 60)).save(train / "eval_resized.jpg", quality=70)
+    Image.fromarray(_smooth_photo(rng)[..., 0]).convert("RGB").save(train / "gray.jpg")
+    (train / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+
+    out = tmp_path / "out"
+    counts = tool.bring("pets", clone, out, root, progress=False)
+    assert counts == {
+        "written": 2,  # new.jpg or its byte copy, and big.png
+        "byte-identical duplicate": 1,
+        "near-duplicate": 1,
+        "grayscale": 1,
+        "unreadable": 1,
+        "already in ../shared/data": 1,
+    }
+    written = sorted(out.iterdir())
+    assert len(written) == 2 and all(p.suffix == ".jpg" for p in written)  # no temporary files
+    big = Image.open(out / "dataset_training_set_big.jpg")
+    assert big.format == "JPEG" and min(big.size) == tool.MAX_SHORT_SIDE and big.size[0] == 192
+    again = tool.bring("pets", clone, out, root, progress=False)
+    assert again["kept from an earlier run"] == 2 and "written" not in again

@@ -5,6 +5,7 @@ Usage (from the repo root):
 
 Reads ../shared/data/manifest.csv (or --data-root), skips photos flagged grayscale, and writes
 paths relative to the list file, so `kcolor train --data runs/pool.txt` works from anywhere.
+`--extra FOLDER` appends every photo of a folder, such as one tools/extra_photos.py wrote.
 """
 
 import argparse
@@ -20,6 +21,12 @@ def main():
     parser.add_argument(
         "--data-root", default=str(Path(__file__).resolve().parents[2] / "shared" / "data")
     )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        help="a folder of more training photos to append (repeatable), e.g. data-extra/pets",
+    )
     args = parser.parse_args()
 
     root = Path(args.data_root).resolve()
@@ -31,6 +38,12 @@ def main():
         raise SystemExit(f"no color photos found for: {', '.join(missing)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [os.path.relpath(root / r["set"] / r["file"], out.parent) for r in rows]
+    for folder in args.extra:
+        photos = sorted(p for p in Path(folder).resolve().iterdir() if p.suffix == ".jpg")
+        if not photos:
+            raise SystemExit(f"{folder}: no .jpg photos (run tools/extra_photos.py first)")
+        lines += [os.path.relpath(p, out.parent) for p in photos]
+        print(f"{folder}: {len(photos)} more photos")
     out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     print(f"wrote {len(lines)} color photos from {', '.join(args.sets)} to {out}")
 
