@@ -148,9 +148,10 @@ def bring(set_name, clone, out, data_root, progress=True):
     """Prepare the set's photos that ../shared/data lacks; return a Counter of what happened."""
     source = SOURCES[set_name]
     check_commit(clone, source)
-    taken = {path.name for name, path in shared_photos(data_root) if name == set_name}
+    shared = shared_photos(data_root)
+    taken = {path.name for name, path in shared if name == set_name}
     known = HashIndex()
-    for _name, path in _progress(shared_photos(data_root), progress, "hashing shared photos"):
+    for _name, path in _progress(shared, progress, "hashing shared photos"):
         try:
             known.add(difference_hash(read_rgb(path)))
         except ImageDecodeError:
