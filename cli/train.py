@@ -102,8 +102,8 @@ from kcolor.names import ARCHS, BACKENDS, LOSSES, LR_SCHEDULES, PRECISIONS, STRA
 @click.option(
     "--init-generator",
     metavar="RUN_OR_MODEL",
-    help="Start the generator from a run folder or .keras file (e.g. a U-Net run "
-    "before a GAN fine-tune).",
+    help="Start the generator from a run folder, a .keras file, or 'default' (the shipped "
+    "model), e.g. a U-Net run before a GAN fine-tune.",
 )
 @click.option("--seed", type=int, help="Seed for weights, shuffling and augmentation.")
 @click.option(
@@ -176,6 +176,10 @@ _PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data
 def _absolute_if_local(name, value):
     from pathlib import Path
 
+    from kcolor.shipped_generator import SHIPPED_INIT_NAMES
+
+    if name == "init_generator" and value in SHIPPED_INIT_NAMES and not Path(value).exists():
+        return value  # the shipped model, not a path
     if name in _PATH_OPTIONS and isinstance(value, str) and not value.startswith("tfds:"):
         return str(Path(value).expanduser().absolute())
     return value

@@ -159,3 +159,78 @@ def sample_grid(lightness, predicted_ab, true_ab):
         np.concatenate([g, p, t], axis=1) for g, p, t in zip(gray, predicted, truth, strict=True)
     ]
     return np.concatenate(rows, axis=0)
+
+
+class BudgetRecorder(keras.callbacks.Callback):
+    """`budget.json` (kcolor.budget): crops, steps and wall-clock time of each finished epoch,
+    kept per epoch so that an epoch re-run after a kill replaces its first try."""
+
+    def __init__(self, run_dir, crops_per_step, steps_per_epoch, init, device, nan_guard):
+        super().__init__()
+        self.run_dir = Path(run_dir)
+        self.crops_per_step = int(crops_per_step)
+        self.steps_per_epoch = steps_per_epoch
+        self.init = init
+        self.device = device
+        self.nan_guard = nan_guard
+        self.epochs = {}
+
+    def on_train_begin(self, logs=None):
+        from kcolor.budget import read_budget
+
+        recorded = read_budget(self.run_dir) or {}
+        self.epochs = {int(k): v for k, v in recorded.get("run", {}).get("per_epoch", {}).items()}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import time
+
+        self._started = time.monotonic()
+        self._steps = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        from kcolor.budget import write_budget
+
+        if self.nan_guard.diverged:
+            return
+        self.epochs[epoch + 1] = {
+            "steps": self.steps_per_epoch or self._steps,
+            "seconds": round(time.monotonic() - self._started, 2),
+            "device": self.device,
+        }
+        steps = sum(e["steps"] for e in self.epochs.values())
+        cpu = sum(e["seconds"] for e in self.epochs.values() if e["device"] == "cpu")
+        gpu = sum(e["seconds"] for e in self.epochs.values() if e["device"] != "cpu")
+        run = {
+            "crops": steps * self.crops_per_step,
+            "steps": steps,
+            "cpu_hours": round(cpu / 3600, 4),
+            "gpu_minutes": round(gpu / 60, 3),
+            "epochs": len(self.epochs),
+            "per_epoch": {str(k): self.epochs[k] for k in sorted(self.epochs)},
+        }
+        write_budget(self.run_dir, run, self.init)
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stop at the end of the first epoch that ends after `minutes` of training, so a run on a
+    lent machine (GPU sessions have a fixed lease) always saves its generator in time."""
+
+    def __init__(self, minutes):
+        super().__init__()
+        self.seconds = float(minutes) * 60.0
+
+    def on_train_begin(self, logs=None):
+        import time
+
+        self._started = time.monotonic()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        if time.monotonic() - self._started >= self.seconds:
+            self.model.stop_training = True

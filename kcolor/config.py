@@ -87,6 +87,8 @@ class TrainConfig:
     init_generator: str | None = None
     color_prior: str | None = None
     rebalance_mix: float = 0.5
+    ab_regression: str = "l1"
+    ab_regression_weight: float = 0.0
     restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
@@ -96,6 +98,7 @@ class TrainConfig:
     keep_checkpoints: int = 3
     backup_every_steps: int = 200
     sample_count: int = 6
+    time_limit_minutes: float | None = None
     model: dict = field(default_factory=dict)
     gan: GANConfig = field(default_factory=GANConfig)
 
@@ -106,9 +109,15 @@ class TrainConfig:
             (self.lr_schedule in LR_SCHEDULES, f"lr_schedule must be one of {LR_SCHEDULES}"),
             (0 <= self.warmup_fraction < 1, "warmup_fraction must be in [0, 1)"),
             (0 < self.rebalance_mix <= 1, "rebalance_mix must be in (0, 1]"),
+            (self.ab_regression in ("l1", "huber"), "ab_regression must be l1 or huber"),
+            (self.ab_regression_weight >= 0, "ab_regression_weight must be >= 0"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
             (self.backend in BACKENDS, f"backend must be one of {BACKENDS}"),
             (self.workers >= 1, "workers must be at least 1"),
+            (
+                self.time_limit_minutes is None or self.time_limit_minutes > 0,
+                "time_limit_minutes must be positive",
+            ),
             (self.mixed_precision in PRECISIONS, f"mixed_precision must be one of {PRECISIONS}"),
             (
                 self.gan.generator in GENERATOR_ARCHS,

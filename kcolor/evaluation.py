@@ -48,14 +48,30 @@ class _Scores:
     values: dict = field(default_factory=dict)
     fid_stats: GaussianStats | None = None
 
+    pooled: dict = field(default_factory=dict)
+
     def add(self, name, batch_values):
         self.values.setdefault(name, []).extend(np.asarray(batch_values, np.float64).ravel())
 
+    def add_pooled(self, name, sums, counts):
+        """A ratio pooled over pixels (cast): mean = all sums / all counts; std and n over the
+        images that have any counted pixel."""
+        total = self.pooled.setdefault(name, [0.0, 0.0])
+        sums, counts = np.asarray(sums, np.float64).ravel(), np.asarray(counts, np.float64).ravel()
+        total[0] += float(sums.sum())
+        total[1] += float(counts.sum())
+        self.add(name, sums[counts > 0] / counts[counts > 0])
+
     def summary(self):
-        return {
+        result = {
             name: {"mean": float(np.mean(v)), "std": float(np.std(v)), "n": len(v)}
             for name, v in self.values.items()
         }
+        for name, (total, count) in self.pooled.items():
+            result.setdefault(name, {"std": None, "n": 0})["mean"] = (
+                total / count if count else float("nan")
+            )
+        return result
 
 
 def _lab_as_rgb255(l_norm, ab_norm):
@@ -230,6 +246,8 @@ def _score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab)
         scores.add("colorfulness", metrics.colorfulness(tf.cast(pred_rgb, tf.float32) / 255.0))
     if "auc" in names:
         scores.add("auc", metrics.ab_auc(pred_ab, true_ab))
+    if "cast" in names:
+        scores.add_pooled("cast", *metrics.neutral_chroma_sums(pred_ab, true_ab))
 
 
 def _fid_features(inception, protocol, rgb, l_norm, ab_norm):
@@ -263,6 +281,12 @@ AUC_CONVENTION = (
 )
 
 
+CAST_CONVENTION = (
+    "mean predicted chroma sqrt(a^2+b^2) (Lab units) over all pixels whose true chroma is "
+    "under 5, pooled over the set; std over images with such pixels; gray scores 0"
+)
+
+
 def _conventions(protocol):
     if protocol == "standard":
         return {
@@ -272,6 +296,7 @@ def _conventions(protocol):
             "fid": "Keras InceptionV3 ImageNet pool3 (2048-d) of sRGB at 299x299",
             "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
             "auc": AUC_CONVENTION,
+            "cast": CAST_CONVENTION,
         }
     return {
         "mse": "the study's: ((ab+128)/255) squared error, mean per batch",
@@ -281,6 +306,7 @@ def _conventions(protocol):
         "fid": "the study's variant: InceptionV3 1000 logits of Lab scaled to [0,1] fed as RGB",
         "colorfulness": "Hasler-Suesstrunk M3 of the sRGB prediction, per image",
         "auc": AUC_CONVENTION,  # the same under both protocols
+        "cast": CAST_CONVENTION,
     }
 
 

@@ -95,16 +95,35 @@ class ColorClassLoss(keras.losses.Loss):
     `y_true` is normalized ab (the pipeline's target, ab / AB_SCALE); `y_pred` are the class
     logits of the generator's `ab_logits` layer. The values are `kcolor.ab_bins.class_loss_values`.
 
+    With `regression_weight > 0` a regression term on the decoded colors is added per pixel:
+    `regression_weight * decoded_regression_values(...)`, an L1 or Huber loss between the
+    annealed mean at `temperature` and the true ab (both normalized, ab / AB_SCALE). The class
+    term alone lets a pixel's expected color drift (a warm cast on white walls); the regression
+    term ties the color the model will actually paint to the truth.
+
     Args:
         centers: `(Q, 2)` bin centers in Lab units.
         weights: `(Q,)` rebalancing weights (`kcolor.ab_bins.rebalancing_weights`); ones when
             None (no rebalancing).
+        regression_weight: weight of the regression term (0: off).
+        regression: "l1" or "huber" (delta `huber_delta`, normalized ab).
+        temperature: the decoding temperature of the generator (`model.temperature`).
 
     Reference:
         R. Zhang, P. Isola, A. A. Efros, "Colorful Image Colorization", ECCV 2016.
     """
 
-    def __init__(self, centers, weights=None, name="classification", **kwargs):
+    def __init__(
+        self,
+        centers,
+        weights=None,
+        regression_weight=0.0,
+        regression="l1",
+        temperature=ab_bins.TEMPERATURE,
+        huber_delta=HUBER_DELTA,
+        name="classification",
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.centers = np.asarray(centers, np.float32)
         if weights is None:
@@ -114,15 +133,50 @@ class ColorClassLoss(keras.losses.Loss):
             raise ValueError(
                 f"{len(self.weights)} rebalancing weights for {len(self.centers)} ab bins"
             )
+        if regression not in AB_REGRESSIONS:
+            raise ValueError(f"regression must be one of {AB_REGRESSIONS}, got {regression!r}")
+        self.regression_weight = float(regression_weight)
+        self.regression = regression
+        self.temperature = float(temperature)
+        self.huber_delta = float(huber_delta)
 
     def call(self, y_true, y_pred):
-        ab = pool_to_match(ops.cast(y_true, "float32"), y_pred) * AB_SCALE
-        return ab_bins.class_loss_values(ab, y_pred, self.centers, self.weights)
+        ab_norm = pool_to_match(ops.cast(y_true, "float32"), y_pred)
+        values = ab_bins.class_loss_values(ab_norm * AB_SCALE, y_pred, self.centers, self.weights)
+        if self.regression_weight:
+            values = values + self.regression_weight * decoded_regression_values(
+                ab_norm, y_pred, self.centers, self.temperature, self.regression, self.huber_delta
+            )
+        return values
 
     def get_config(self):
         config = super().get_config()
-        config.update(centers=self.centers.tolist(), weights=self.weights.tolist())
+        config.update(
+            centers=self.centers.tolist(),
+            weights=self.weights.tolist(),
+            regression_weight=self.regression_weight,
+            regression=self.regression,
+            temperature=self.temperature,
+            huber_delta=self.huber_delta,
+        )
         return config
+
+
+AB_REGRESSIONS = ("l1", "huber")
+
+
+def decoded_regression_values(
+    ab_norm, logits, centers, temperature=ab_bins.TEMPERATURE, kind="l1", delta=HUBER_DELTA
+):
+    """Per-pixel L1 or Huber loss, mean over a and b, between the annealed-mean decoding of
+    class `logits` and the true normalized ab `ab_norm` (same spatial size)."""
+    decoded = ab_bins.annealed_mean(logits, centers, temperature) / AB_SCALE
+    residual = decoded - ops.cast(ab_norm, "float32")
+    if kind == "l1":
+        return ops.mean(ops.abs(residual), axis=-1)
+    if kind == "huber":
+        return ops.mean(huber_values(residual, delta), axis=-1)
+    raise ValueError(f"regression must be one of {AB_REGRESSIONS}, got {kind!r}")
 
 
 def pool_to_match(ab, logits):

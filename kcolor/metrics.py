@@ -86,6 +86,30 @@ def ab_auc(predicted_ab, true_ab, max_threshold=AUC_MAX_THRESHOLD):
     return tf.reduce_mean(passed, axis=[-2, -1]) / (max_threshold + 1.0)
 
 
+NEUTRAL_CHROMA = 5.0
+
+
+def neutral_chroma_sums(predicted_ab, true_ab, threshold=NEUTRAL_CHROMA):
+    """Per-image sum of predicted chroma over truly neutral pixels, and their count.
+
+    The color-cast metric (`cast`) is `sum(sums) / sum(counts)` over a whole set: the mean
+    chroma a model paints on pixels whose true chroma `sqrt(a^2 + b^2)` is under `threshold`
+    Lab units (white walls, grey sky, paper). Gray output scores 0; a warm cast shows as a high
+    value. Pooled over pixels, so an image with few neutral pixels weighs little.
+
+    Args:
+        predicted_ab, true_ab: float tensors `(..., H, W, 2)` in Lab units.
+
+    Returns:
+        `(sums, counts)`, float64 tensors of shape `(...)`.
+    """
+    predicted = tf.cast(predicted_ab, tf.float64)
+    truth = tf.cast(true_ab, tf.float64)
+    neutral = tf.cast(tf.norm(truth, axis=-1) < threshold, tf.float64)
+    chroma = tf.norm(predicted, axis=-1)
+    return tf.reduce_sum(chroma * neutral, axis=[-2, -1]), tf.reduce_sum(neutral, axis=[-2, -1])
+
+
 # The study's ("seed") protocol: non-standard conventions, reproduced so our numbers can stand in
 # its table. Its ab values are scaled to [0, 1] as (ab + 128) / 255.
 

@@ -9,7 +9,7 @@ ADVERSARIAL_KINDS = ("vanilla", "lsgan", "hinge")
 STRATEGIES = ("auto", "default", "mirrored", "multi-worker", "tpu")
 PRECISIONS = ("off", "bf16", "fp16")
 PROTOCOLS = ("standard", "seed")
-EVAL_METRICS = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc")
+EVAL_METRICS = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc", "cast")
 BACKENDS = ("tensorflow", "jax", "torch")
 
 # Huber loss delta on normalized ab (kcolor.losses explains the choice); here so the config

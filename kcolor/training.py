@@ -26,6 +26,7 @@ import numpy as np
 
 from kcolor import callbacks as kc
 from kcolor.ab_bins import rebalancing_weights
+from kcolor.budget import init_budget
 from kcolor.color_prior import PRIOR_FILE, ColorPrior, compute_color_prior
 from kcolor.config import write_config
 from kcolor.data_config import DataConfig
@@ -35,6 +36,7 @@ from kcolor.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
 from kcolor.models import ColorGAN, PatchDiscriminator, build_generator, check_image_size
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
 from kcolor.pipeline_stats import PipelineStats
+from kcolor.shipped_generator import SHIPPED_INIT_NAMES
 from kcolor.sources import FileSource, TFDSSource, parse_source, split_relpaths
 from kcolor.worker import worker_identity
 
@@ -155,7 +157,17 @@ def _fit(config, write_dir, chief):
             ),
             kc.HistoryCSV(write_dir / "history.csv", nan_guard),
             kc.SampleGrid(write_dir / "samples", generator, sample_l, sample_ab),
+            kc.BudgetRecorder(
+                write_dir,
+                config.batch_size,
+                config.steps_per_epoch,
+                init_budget(config.init_generator),
+                _device_kind(),
+                nan_guard,
+            ),
         ]
+        if config.time_limit_minutes:
+            callbacks.append(kc.TimeLimit(config.time_limit_minutes))
         if keras.backend.backend() == "tensorflow":
             # Keras' TensorBoard callback writes through tf.summary: TensorFlow runs only.
             callbacks.append(
@@ -183,6 +195,13 @@ def _fit(config, write_dir, chief):
     if config.restore_best and config.arch != "gan" and not nan_guard.diverged:
         _restore_best(model, write_dir / "checkpoints")
     return generator, history, nan_guard
+
+
+def _device_kind():
+    """The device kind Keras trains on, for budget.json: "cpu", or "gpu" / "tpu"."""
+    platforms = {device.split(":")[0].lower() for device in keras.distribution.list_devices()}
+    accelerators = sorted(platforms - {"cpu"})
+    return accelerators[0] if accelerators else "cpu"
 
 
 class _SingleDevice:
@@ -439,7 +458,12 @@ def build_model(config, has_validation, color_prior=None, total_steps=None):
         model.compile(
             optimizer=_adam(config.lr, config, total_steps),
             loss=ColorClassLoss(
-                centers, rebalancing_weights(color_prior.prior, mix=config.rebalance_mix)
+                centers,
+                rebalancing_weights(color_prior.prior, mix=config.rebalance_mix),
+                regression_weight=config.ab_regression_weight,
+                regression=config.ab_regression,
+                temperature=decoder.temperature,
+                huber_delta=config.huber_delta,
             ),
             metrics=[decoded_ab_mae(centers, decoder.temperature)],
         )
@@ -492,9 +516,33 @@ def _initial_generator(config, arch, head="regression"):
     if not config.init_generator:
         return build_generator(arch, head=head, **config.model)
     path = Path(config.init_generator)
+    if config.init_generator in SHIPPED_INIT_NAMES and not path.exists():
+        return _shipped_generator(config)
     if path.is_dir():
         path = path / GENERATOR_FILE
     if not path.is_file():
-        raise TrainingError(f"--init-generator: {path} not found (a run dir or a .keras file)")
+        raise TrainingError(
+            f"--init-generator: {path} not found (a run dir, a .keras file or "
+            f"{' or '.join(SHIPPED_INIT_NAMES)})"
+        )
     log.info("starting the generator from %s", path)
     return keras.saving.load_model(path, compile=False)
+
+
+def _shipped_generator(config):
+    """The shipped model's generator (`--init-generator default`): it needs TensorFlow to read
+    the SavedModel, so under another backend the user converts it once."""
+    if keras.backend.backend() != "tensorflow":
+        raise TrainingError(
+            f"--init-generator {config.init_generator} reads the shipped SavedModel with "
+            "TensorFlow: write it once as a .keras file with `python tools/shipped_keras.py "
+            "default.keras` and pass that file"
+        )
+    from kcolor.shipped import ShippedModelError
+    from kcolor.shipped_generator import ShippedGeneratorError, load_shipped_generator
+
+    log.info("starting the generator from the shipped %s model", config.init_generator)
+    try:
+        return load_shipped_generator(config.init_generator)
+    except (ShippedModelError, ShippedGeneratorError) as err:
+        raise TrainingError(f"--init-generator: {err}") from None

@@ -216,3 +216,60 @@ def test_rebalance_mix_sets_the_loss_weights(centers):
         expected = ab_bins.rebalancing_weights(prior.prior, mix=mix)
         np.testing.assert_allclose(model.loss.weights, expected, rtol=1e-6)
     assert np.all(model.loss.weights == 1.0)  # mix 1: no rebalancing
+
+
+def test_regression_term_adds_weighted_l1_of_the_decoded_colors(centers):
+    from kcolor.losses import decoded_regression_values
+
+    rng = np.random.default_rng(6)
+    ab_norm = rng.uniform(-0.5, 0.5, (2, 4, 4, 2)).astype(np.float32)
+    logits = rng.normal(0, 2, (2, 4, 4, len(centers))).astype(np.float32)
+    # Reference: annealed mean at T 0.8 by NumPy, then L1 on ab / 110, mean over a and b.
+    decoded = _softmax(logits.astype(np.float64) / 0.8) @ centers / 110.0
+    l1 = np.abs(decoded - ab_norm).mean(-1)
+    ours = decoded_regression_values(ab_norm, logits, centers, temperature=0.8, kind="l1")
+    np.testing.assert_allclose(np.asarray(ours), l1, rtol=1e-4, atol=1e-6)
+    plain = ColorClassLoss(centers)
+    tied = ColorClassLoss(centers, regression_weight=10.0, temperature=0.8)
+    expected = float(plain(ab_norm, logits)) + 10.0 * l1.mean()
+    assert float(tied(ab_norm, logits)) == pytest.approx(expected, rel=1e-4)
+    huber = decoded_regression_values(ab_norm, logits, centers, 0.8, kind="huber", delta=0.1)
+    r = np.abs(decoded - ab_norm)
+    reference = np.where(r <= 0.1, 0.5 * r**2, 0.1 * (r - 0.05)).mean(-1)
+    np.testing.assert_allclose(np.asarray(huber), reference, rtol=1e-4, atol=1e-7)
+    again = ColorClassLoss.from_config(tied.get_config())
+    assert (again.regression_weight, again.temperature) == (10.0, 0.8)
+    with pytest.raises(ValueError, match="regression must be one of"):
+        ColorClassLoss(centers, regression="mse")
+
+
+def test_neutral_chroma_matches_numpy_and_gray_scores_zero():
+    from kcolor.metrics import neutral_chroma_sums
+
+    rng = np.random.default_rng(7)
+    truth = rng.uniform(-8, 8, (3, 16, 16, 2))
+    truth[2] = 40.0  # no neutral pixel at all
+    predicted = rng.normal(5, 10, truth.shape)
+    sums, counts = (np.asarray(v) for v in neutral_chroma_sums(predicted, truth))
+    neutral = np.hypot(truth[..., 0], truth[..., 1]) < 5
+    chroma = np.hypot(predicted[..., 0], predicted[..., 1])
+    np.testing.assert_allclose(sums, [(chroma[i] * neutral[i]).sum() for i in range(3)])
+    np.testing.assert_array_equal(counts, neutral.reshape(3, -1).sum(-1))
+    assert counts[2] == 0
+    gray_sums, _ = neutral_chroma_sums(np.zeros_like(truth), truth)
+    assert np.all(np.asarray(gray_sums) == 0)
+
+
+def test_evaluate_reports_cast_pooled_over_neutral_pixels(shared_data, small_run):
+    from kcolor.evaluation import evaluate
+
+    result = evaluate(
+        ["gray", str(small_run)],
+        str(shared_data / "set5"),
+        image_size=64,
+        metric_names=["cast", "psnr"],
+        progress=False,
+    )
+    gray, model = (r["metrics"]["cast"] for r in result["results"])
+    assert gray["mean"] == 0.0 and model["mean"] > 0.0
+    assert "under 5" in result["conventions"]["cast"]

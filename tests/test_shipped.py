@@ -94,3 +94,35 @@ def test_source_tree_imports_like_the_installed_package():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert Path(done.stdout.split()[-1]).parent == root / "kcolor"
+
+
+def test_the_shipped_default_rebuilds_as_a_trainable_keras_generator():
+    """`--init-generator default` (issue 17): the rebuilt generator paints what the shipped
+    SavedModel paints, so a campaign can restart from the release when its run folder is lost."""
+    import tensorflow as tf
+
+    from kcolor import color
+    from kcolor.shipped_generator import load_shipped_generator
+
+    generator = load_shipped_generator("default")
+    saved = tf.saved_model.load(str(shipped.shipped_model_path("default")))
+    lightness = np.random.default_rng(8).uniform(0, 100, (1, 256, 256, 1)).astype(np.float32)
+    expected = saved.signatures["colorize"](lightness=tf.constant(lightness))["ab"].numpy()
+    l_norm = (lightness - color.L_CENTER) / color.L_SCALE
+    ours = np.asarray(generator(l_norm, training=False)) * color.AB_SCALE
+    assert np.abs(ours - expected).max() < 1e-3
+    assert np.abs(expected).max() > 1.0  # real colors, not an empty model
+    assert len(generator.trainable_weights) > 0
+
+
+def test_train_starts_from_the_shipped_default(shared_data, tmp_path):
+    run = tmp_path / "from-default"
+    args = ["train", "--loss", "classification", "--init-generator", "default", "--data"]
+    args += [str(shared_data / "set14"), "--epochs", "1", "--steps-per-epoch", "1"]
+    args += ["--image-size", "64", "--batch-size", "2", "--run-dir", str(run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    import keras
+
+    trained = keras.saving.load_model(run / "generator.keras")
+    assert trained.get_config()["semantic"] == "mobilenet" and trained.head == "classification"

@@ -151,3 +151,68 @@ def test_extra_photos_keep_only_new_color_photos_and_never_an_evaluation_copy(tm
     assert big.format == "JPEG" and min(big.size) == tool.MAX_SHORT_SIDE and big.size[0] == 192
     again = tool.bring("pets", clone, out, root, progress=False)
     assert again["kept from an earlier run"] == 2 and "written" not in again
+
+
+def test_gpu_pack_travels_and_its_train_step_runs_under_jax(shared_data, tmp_path):
+    """Issue 17: the GPU command's pack (photos as WebP at the crop's short side, the shipped
+    model as init, the prior, the budget) fits the 64 MiB the device tool carries, and the same
+    script trains two steps from it under JAX on the CPU, without TensorFlow."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from kcolor.color_prior import compute_color_prior
+
+    tool = _tool("gpu_campaign")
+    pack = tmp_path / "pack"
+    prior = tmp_path / "prior.npz"
+    compute_color_prior(str(shared_data / "set14"), progress=False).save(prior)
+    tool.main(
+        ["pack", "--data", str(shared_data / "set14"), "--val-data", str(shared_data / "set5")]
+        + ["--init", "default", "--color-prior", str(prior), "--out", str(pack)]
+    )
+    record = json.loads((pack / "pack.json").read_text())
+    assert record["photos"] == 12 and record["val_photos"] == 5
+    assert record["init_budget"]["crops"] >= 48000
+    photo = Image.open(next((pack / "train").iterdir()))
+    assert photo.format == "WEBP" and min(photo.size) == 64 and photo.mode == "RGB"
+    assert tool.tree_bytes() + tool.folder_bytes(pack) < tool.TRAVEL_LIMIT_BYTES
+
+    out = tmp_path / "out"
+    out.mkdir()
+    script = (
+        "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], "
+        "run_name='__main__'); assert 'tensorflow' not in sys.modules"
+    )
+    args = [sys.executable, "-c", script, str(TOOLS / "gpu_campaign.py"), "train"]
+    args += ["--pack", str(pack), "--out", str(out), "--steps", "2", "--epochs", "1"]
+    args += ["--batch-size", "4", "--precision", "off"]
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    budget = json.loads((out / "budget.json").read_text())
+    assert budget["run"]["crops"] == 8 and budget["cumulative"]["crops"] == 48008
+    assert (out / "generator.keras").stat().st_size > 1_000_000
+    assert "backend jax" in done.stdout
+
+
+def test_campaign_lists_hold_out_both_validation_splits(tmp_path):
+    tool = _tool("campaign_lists")
+    root = tmp_path / "data"
+    rows = ["set,file,width,height,mode,bytes,gray,coco_license_id,flickr_url"]
+    for name in (*tool.GENERAL_SETS, *tool.SMALL_SETS):
+        (root / name).mkdir(parents=True)
+        for i in range(40):
+            (root / name / f"{i}.jpg").write_bytes(b"x")
+            rows.append(f"{name},{i}.jpg,8,8,RGB,1,{'gray' if i == 0 else 'color'},,")
+    (root / "manifest.csv").write_text("\n".join(rows) + "\n")
+    extra = tmp_path / "extra" / "pets"
+    extra.mkdir(parents=True)
+    (extra / "e.jpg").write_bytes(b"x")
+    lists = tool.build_lists(root, tmp_path / "extra", tmp_path / "repo", 0.1)
+    train, general, pool = (set(lists[k]) for k in ("train", "val-general", "val-pool"))
+    assert general and not train & general and not train & pool
+    assert {p.parent.name for p in general} <= set(tool.GENERAL_SETS)
+    assert len(train | general | pool) == 7 * 39 + 1  # every color photo, grayscale left out
+    assert extra.resolve() / "e.jpg" in train

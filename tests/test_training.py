@@ -358,3 +358,35 @@ def test_redirected_training_log_has_plain_lines(shared_data, tmp_path):
     log = done.stdout + done.stderr
     assert "\x1b[" not in log and "\r" not in log
     assert sum(line.startswith("2/2 - ") for line in log.splitlines()) == 2  # a line per epoch
+
+
+def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
+    """budget.json: an epoch re-run after a kill replaces its first try; the cumulative budget
+    adds what the init generator's run folder recorded."""
+    import json
+
+    from kcolor import budget
+    from kcolor.callbacks import BudgetRecorder, NaNGuard
+
+    init_run = tmp_path / "stage0"
+    init_run.mkdir()
+    budget.write_budget(init_run, {"crops": 1000, "cpu_hours": 0.5, "gpu_minutes": 2.0}, None)
+    init = budget.init_budget(str(init_run / "generator.keras"))
+    assert init == {"crops": 1000, "cpu_hours": 0.5, "gpu_minutes": 2.0}
+    run = tmp_path / "stage1"
+    run.mkdir()
+
+    def epochs(numbers):
+        recorder = BudgetRecorder(run, 16, 10, init, "cpu", NaNGuard())
+        recorder.on_train_begin()
+        for epoch in numbers:
+            recorder.on_epoch_begin(epoch)
+            recorder.on_epoch_end(epoch)
+
+    epochs([0, 1])  # then a kill during epoch 3 (index 2), and a resume from epoch 2's end
+    epochs([1, 2])  # epoch 2 again (a resume that restarted it), then epoch 3
+    record = json.loads((run / "budget.json").read_text())
+    assert record["run"]["epochs"] == 3 and record["run"]["crops"] == 3 * 10 * 16
+    assert record["cumulative"]["crops"] == 1000 + 480
+    assert record["cumulative"]["gpu_minutes"] == 2.0
+    assert budget.describe(record["cumulative"]).startswith("1,480 crops")

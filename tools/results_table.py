@@ -12,8 +12,8 @@ offline) print as "n/a", never as a number.
 import argparse
 import json
 
-ORDER = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc")
-DIGITS = {"mse": 5, "psnr": 2, "ssim": 4, "fid": 1, "colorfulness": 1, "auc": 4}
+ORDER = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc", "cast")
+DIGITS = {"mse": 5, "psnr": 2, "ssim": 4, "fid": 1, "colorfulness": 1, "auc": 4, "cast": 2}
 
 
 def markdown_table(report, names=None, mse_digits=None):

@@ -1,0 +1,81 @@
+"""The shipped default as a trainable Keras generator, rebuilt from its SavedModel.
+
+A training campaign must survive a lost run folder: `kcolor train --init-generator default`
+starts from what ships. The SavedModel holds the weights (verified by sha256) but not the Keras
+model, so `kcolor/shipped.json` also records the generator's Keras config (`generator`), and the
+SavedModel's `variables/N` are the generator's `variables` in order (keras.export tracks the model
+that way). Rebuilding needs TensorFlow, to read the checkpoint; the frozen ImageNet encoder's
+weights come from the checkpoint too, so nothing is downloaded.
+"""
+
+import json
+from pathlib import Path
+
+SHIPPED_INIT_NAMES = ("default",)
+_VARIABLE_KEY = "variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
+
+
+class ShippedGeneratorError(RuntimeError):
+    """The shipped model cannot be rebuilt as a Keras generator; the message says why."""
+
+
+def generator_config(name="default"):
+    """The Keras config (`keras.saving.serialize_keras_object`) of a shipped generator."""
+    from kcolor.shipped import _manifest
+
+    entry = _manifest().get(name, {})
+    if "generator" not in entry:
+        raise ShippedGeneratorError(
+            f"the shipped {name!r} model records no Keras config in kcolor/shipped.json "
+            "(re-ship it with tools/ship_default.py)"
+        )
+    return entry["generator"]
+
+
+def shipped_budget(name="default"):
+    """The training budget recorded for a shipped model (kcolor.budget's keys), or None."""
+    from kcolor.shipped import _manifest
+
+    return _manifest().get(name, {}).get("budget")
+
+
+def load_shipped_generator(name="default"):
+    """A Keras generator with the weights of the shipped SavedModel `name`.
+
+    Returns:
+        A `keras.Model` mapping normalized L to normalized ab, as `kcolor train` builds them.
+
+    Raises:
+        ShippedGeneratorError: no recorded config, or the SavedModel's variables do not fit it.
+        kcolor.shipped.ShippedModelError: the SavedModel is missing or fails its sha256.
+    """
+    import keras
+    import tensorflow as tf
+
+    import kcolor.models  # noqa: F401  (registers kcolor's classes)
+    from kcolor.shipped import shipped_model_path
+
+    folder = shipped_model_path(name, backend="keras")
+    generator = keras.saving.deserialize_keras_object(generator_config(name))
+    reader = tf.train.load_checkpoint(str(Path(folder) / "variables" / "variables"))
+    shapes = reader.get_variable_to_shape_map()
+    if sum(key.startswith("variables/") for key in shapes) != len(generator.variables):
+        raise ShippedGeneratorError(
+            f"{folder} holds a different number of variables than its recorded generator config"
+        )
+    for index, variable in enumerate(generator.variables):
+        key = _VARIABLE_KEY.format(index)
+        if tuple(shapes.get(key, ())) != tuple(variable.shape):
+            raise ShippedGeneratorError(
+                f"{folder}: variable {index} ({variable.path}) has shape {shapes.get(key)}, "
+                f"the recorded config expects {tuple(variable.shape)}"
+            )
+        variable.assign(reader.get_tensor(key))
+    return generator
+
+
+def config_for_manifest(generator):
+    """What `tools/ship_default.py` records as a shipped generator's config (JSON-safe)."""
+    import keras
+
+    return json.loads(json.dumps(keras.saving.serialize_keras_object(generator)))
