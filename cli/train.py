@@ -59,13 +59,15 @@ from kcolor.names import ARCHS, BACKENDS, LOSSES, LR_SCHEDULES, PRECISIONS, STRA
     "--run-dir",
     type=click.Path(file_okay=False),
     help="Run folder for config, history, checkpoints, samples and the generator. "
-    "Default: runs/ARCH-LOSS (runs/gan).",
+    "Default: $KCOLOR_RUNS/ARCH-LOSS when KCOLOR_RUNS is set (keep long runs outside the "
+    "clone), else runs/ARCH-LOSS.",
 )
 @click.option(
     "--resume",
     is_flag=True,
     help="Continue the run in --run-dir from its last saved state (its config.yaml "
-    "applies; options given here override it).",
+    "applies; options given here override it); a folder with no run starts one. A relative "
+    "--run-dir is also looked up under $KCOLOR_RUNS.",
 )
 @click.option(
     "--config",
@@ -132,6 +134,8 @@ def train(ctx, recipe, assignments, resume, **options):
 
     if resume and not options["run_dir"]:
         raise click.UsageError("--resume needs --run-dir RUN: the run folder to continue")
+    if resume:
+        options["run_dir"] = _under_runs_root(options["run_dir"])
     explicit = {
         name: _absolute_if_local(name, value)
         for name, value in options.items()
@@ -147,7 +151,8 @@ def train(ctx, recipe, assignments, resume, **options):
         config = resolve_config(recipe, explicit, assignments)
         if config.run_dir is None:
             name = "gan" if config.arch == "gan" else f"{config.arch}-{config.loss}"
-            config = resolve_config(recipe, {**explicit, "run_dir": f"runs/{name}"}, assignments)
+            run_dir = str(Path(os.environ.get(RUNS_ENV) or "runs") / name)
+            config = resolve_config(recipe, {**explicit, "run_dir": run_dir}, assignments)
         require_backend(config.backend)
         if config.backend != "tensorflow":
             keep_tensorflow_out()
@@ -170,6 +175,23 @@ def train(ctx, recipe, assignments, resume, **options):
 
 # Options that name local files: stored absolute in the run's config.yaml, so that
 # `--resume` works from any directory.
+RUNS_ENV = "KCOLOR_RUNS"
+
+
+def _under_runs_root(run_dir):
+    """With --resume, a relative --run-dir that does not exist here but does under $KCOLOR_RUNS
+    is that one, so `kcolor train --run-dir stage1 --resume` finds a campaign's folder from any
+    directory."""
+    import os
+    from pathlib import Path
+
+    root = os.environ.get(RUNS_ENV)
+    path = Path(run_dir)
+    if root and not path.is_absolute() and not path.exists() and (Path(root) / path).is_dir():
+        return str(Path(root) / path)
+    return run_dir
+
+
 _PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data_dir")
 
 

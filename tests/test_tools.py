@@ -216,3 +216,26 @@ def test_campaign_lists_hold_out_both_validation_splits(tmp_path):
     assert {p.parent.name for p in general} <= set(tool.GENERAL_SETS)
     assert len(train | general | pool) == 7 * 39 + 1  # every color photo, grayscale left out
     assert extra.resolve() / "e.jpg" in train
+
+
+def test_campaign_chains_stages_and_skips_finished_ones(tmp_path):
+    from kcolor import budget
+
+    tool = _tool("campaign")
+    stages = [
+        {"name": "s1", "recipe": "configs/campaign/stage1-64.yaml"},
+        {"name": "s2", "recipe": "configs/campaign/stage2-128.yaml"},
+    ]
+    done = tmp_path / "s1"
+    done.mkdir()
+    (done / "generator.keras").write_bytes(b"x")
+    budget.write_budget(done, {"crops": 200000, "epochs": 25}, None)
+    plan = tool.stage_commands(stages, tmp_path, tmp_path / "lists", "default", None, ["a=1"])
+    (name1, _, first), (name2, run2, second) = plan
+    assert first is None  # s1 has all 25 epochs of its recipe
+    assert second[second.index("--init-generator") + 1] == str(done)
+    assert second[second.index("--run-dir") + 1] == str(run2) and "--resume" in second
+    assert second[-2:] == ["--set", "a=1"]
+    budget.write_budget(done, {"crops": 8000, "epochs": 1}, None)  # stopped after epoch 1
+    first = tool.stage_commands(stages, tmp_path, tmp_path, "default", None, [])[0][2]
+    assert first[first.index("--init-generator") + 1] == "default"

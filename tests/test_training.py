@@ -390,3 +390,24 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     assert record["cumulative"]["crops"] == 1000 + 480
     assert record["cumulative"]["gpu_minutes"] == 2.0
     assert budget.describe(record["cumulative"]).startswith("1,480 crops")
+
+
+def test_kcolor_runs_holds_default_run_folders_and_resume_finds_them(
+    shared_data, tmp_path, monkeypatch
+):
+    """Issue 17: a campaign's folders live outside the clone, under $KCOLOR_RUNS."""
+    runs = tmp_path / "runs-elsewhere"
+    monkeypatch.setenv("KCOLOR_RUNS", str(runs))
+    monkeypatch.chdir(tmp_path)
+    args = ["train", "--data", str(shared_data / "set14"), "--epochs", "1"]
+    args += ["--image-size", "32", "--batch-size", "4", "--set", "model.filters=[4,8]"]
+    result = CliRunner().invoke(main, [*args, "--steps-per-epoch", "1"])
+    assert result.exit_code == 0, result.output
+    assert (runs / "default-l1" / "generator.keras").is_file() and not (tmp_path / "runs").exists()
+    budget = json.loads((runs / "default-l1" / "budget.json").read_text())
+    assert budget["run"]["crops"] == 4 and budget["cumulative"]["crops"] == 4
+    again = ["train", "--run-dir", "default-l1", "--resume", "--epochs", "2"]
+    result = CliRunner().invoke(main, again)
+    assert result.exit_code == 0, result.output
+    assert f"resuming {runs / 'default-l1'} at epoch 2 of 2" in result.output
+    assert json.loads((runs / "default-l1" / "budget.json").read_text())["run"]["crops"] == 8

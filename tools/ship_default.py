@@ -67,6 +67,12 @@ def main():
     parser.add_argument("--calibration-data", required=True)
     parser.add_argument("--eval-data", required=True)
     parser.add_argument("--budget", required=True, help="training budget, for the model card")
+    parser.add_argument(
+        "--budget-from",
+        metavar="RUN",
+        help="a run folder whose budget.json (cumulative crops, CPU hours, GPU minutes) is "
+        "stated in the model card and recorded in kcolor/shipped.json",
+    )
     parser.add_argument("--notes", default="", help="known limitations, for the model card")
     parser.add_argument(
         "--training-sets",
@@ -77,10 +83,12 @@ def main():
     )
     args = parser.parse_args()
 
+    from kcolor.budget import add_budgets, describe, read_budget
     from kcolor.evaluation import evaluate, format_table
     from kcolor.export import export_savedmodel, export_tflite, load_generator, parity_psnr
     from kcolor.model_costs import model_costs
     from kcolor.shipped import file_sha256, tree_sha256
+    from kcolor.shipped_generator import config_for_manifest
 
     generator = load_generator(args.generator)
     saved = REPO / "savedmodels" / "default"
@@ -89,6 +97,12 @@ def main():
     manifest = {
         "default": {"savedmodel": {"folder": "default", "sha256": tree_sha256(saved)}, "tflite": {}}
     }
+    # What `--init-generator default` needs to rebuild the generator and count its budget.
+    manifest["default"]["generator"] = config_for_manifest(generator)
+    budget = None
+    if args.budget_from:
+        budget = add_budgets(read_budget(args.budget_from)["cumulative"])
+        manifest["default"]["budget"] = budget
     parity = {}
     for variant, quantize in (("fp32", "none"), ("fp16", "fp16"), ("int8", "int8")):
         path = REPO / "tflite" / f"default-{variant}.tflite"
@@ -129,7 +143,7 @@ def main():
   ({sizes["default-int8.tflite"] / 1e6:.1f} MB, full integer, calibrated on
   {args.calibration_data}). sha256 in SHA256SUMS and kcolor/shipped.json; kcolor refuses a
   file that does not match.
-- Training budget: {args.budget}
+- Training budget: {args.budget}{f"; in all {describe(budget)}" if budget else ""}
 
 ## Training data
 
