@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "plot": "kcolor.cli.plot:plot",
     "colorize": "kcolor.cli.colorize:colorize",
     "export": "kcolor.cli.export:export",
+    "web": "kcolor.cli.web:web",
 }
 
 

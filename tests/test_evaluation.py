@@ -143,7 +143,7 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     models = [r["model"] for r in report["results"]]
     assert models == ["gray", str(small_run), str(small_run / "generator.keras"), str(tflite)]
     for entry in report["results"]:
-        assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness", "auc"}
+        assert set(entry["metrics"]) == {"mse", "psnr", "ssim", "colorfulness", "auc", "cast"}
         assert set(entry["metrics"]["psnr"]) >= {"mean", "std"}
     wrong_size = CliRunner().invoke(
         main, ["evaluate", str(tflite), "--data", str(shared_data / "set5"), "--image-size", "32"]

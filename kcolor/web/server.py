@@ -1,0 +1,148 @@
+"""`kcolor web`: serve the browser app and the shipped .tflite models on this machine.
+
+The app (static files in `kcolor/web/static/`) runs the model in the browser with LiteRT.js, so
+photos never leave the machine; this server only hands out files. It listens on 127.0.0.1
+unless asked otherwise, serves GET and HEAD only, never lists folders, and serves:
+
+- `/` and the app's files;
+- `/models.json`: the models the page may offer, `{"models": {precision: {"url", "bytes"}}}`;
+- `/models/NAME.tflite`: the shipped fp32, fp16 and int8 models (sha256-verified at start), or
+  the one file given with `--model`.
+
+Standard library only: no TensorFlow, no Keras, nothing fetched from the internet.
+"""
+
+import json
+import mimetypes
+import threading
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+
+DEFAULT_PORT = 8765
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".tflite": "application/octet-stream",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".html": "text/html; charset=utf-8",
+}
+
+
+class WebAppError(RuntimeError):
+    """The app cannot be served as asked (port taken, bad model file); one line says why."""
+
+
+def static_root():
+    """The folder of the app's files, installed with the package."""
+    return Path(str(resources.files("kcolor.web") / "static"))
+
+
+def model_files(model="default"):
+    """`{precision: Path}` of the models the page offers: the shipped three (verified), or one
+    `.tflite` file offered as "custom"."""
+    if model == "default":
+        from kcolor.shipped import TFLITE_VARIANTS, shipped_model_path
+
+        return {
+            v: shipped_model_path("default", backend="tflite", variant=v) for v in TFLITE_VARIANTS
+        }
+    path = Path(model)
+    if path.suffix != ".tflite" or not path.is_file():
+        raise WebAppError(f"--model: {model} is not a .tflite file (or 'default')")
+    return {"custom": path}
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """Static files from the app folder, plus /models.json and /models/NAME.tflite."""
+
+    def __init__(self, *args, models, **kwargs):
+        self.models = models
+        super().__init__(*args, **kwargs)
+
+    def guess_type(self, path):
+        return (
+            CONTENT_TYPES.get(Path(str(path)).suffix)
+            or mimetypes.guess_type(str(path))[0]
+            or ("application/octet-stream")
+        )
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def list_directory(self, path):
+        self.send_error(HTTPStatus.NOT_FOUND)
+        return None
+
+    def _model_request(self):
+        route = self.path.split("?", 1)[0]
+        if route == "/models.json":
+            listing = {
+                precision: {"url": f"models/{path.name}", "bytes": path.stat().st_size}
+                for precision, path in self.models.items()
+            }
+            return json.dumps({"models": listing}).encode(), "application/json"
+        for path in self.models.values():
+            if route == f"/models/{path.name}":
+                return path, "application/octet-stream"
+        return None
+
+    def _serve_model(self, head):
+        found = self._model_request()
+        if found is None:
+            return False
+        body, content_type = found
+        data = body if isinstance(body, bytes) else body.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+        return True
+
+    def do_GET(self):
+        if not self._serve_model(head=False):
+            super().do_GET()
+
+    def do_HEAD(self):
+        if not self._serve_model(head=True):
+            super().do_HEAD()
+
+    def log_message(self, format, *args):
+        pass  # quiet: the page is the interface
+
+
+def make_server(host="127.0.0.1", port=DEFAULT_PORT, model="default"):
+    """A ThreadingHTTPServer for the app (not started); port 0 picks a free port.
+
+    Raises:
+        WebAppError: the port is taken or cannot be bound, or the model is not a .tflite.
+    """
+    models = model_files(model)
+    handler = partial(_Handler, directory=str(static_root()), models=models)
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as err:
+        reason = "already in use" if err.errno in (98, 48, 10048) else err.strerror
+        raise WebAppError(f"cannot listen on {host}:{port}: {reason} (try --port)") from None
+
+
+def url_of(server):
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def serve_in_thread(server):
+    """Start `server` on a daemon thread (tests, notebooks); stop with `server.shutdown()`."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,188 @@
+// The page: pick or drop photos, colorize them one at a time in the worker, show before/after,
+// download each PNG or all of them. Automation contract (tests/test_web.py): one
+// <input type="file" multiple>; ?precision=fp32|fp16|int8; a finished photo gets an
+// <a download="NAME.png">; a failed one an element of class "error" naming the file.
+
+import { zipFiles } from "./zip.js";
+
+const MODEL_NAMES = { fp32: "default-fp32.tflite", fp16: "default-fp16.tflite", int8: "default-int8.tflite" };
+const ACCEPTED = /\.(jpe?g|png|webp)$/i;
+
+const worker = new Worker("worker.js");
+const queue = [];
+const results = new Map();
+let busy = false;
+let ready = false;
+let nextId = 0;
+
+const $ = (selector) => document.querySelector(selector);
+const status = (text) => { $("#status").textContent = text; };
+
+// Models: `kcolor web` lists them in models.json; any static server falls back to models/.
+async function modelList() {
+  try {
+    const response = await fetch("models.json");
+    if (response.ok) return await response.json();
+  } catch (error) { /* a plain static server: use the default names */ }
+  const models = {};
+  for (const [precision, name] of Object.entries(MODEL_NAMES)) {
+    models[precision] = { url: `models/${name}`, bytes: null };
+  }
+  return { models };
+}
+
+function outputName(fileName) {
+  const dot = fileName.lastIndexOf(".");
+  return `${dot > 0 ? fileName.slice(0, dot) : fileName}.png`;
+}
+
+function megabytes(bytes) {
+  return bytes ? ` (${(bytes / 1e6).toFixed(1)} MB)` : "";
+}
+
+async function init() {
+  const { models } = await modelList();
+  const select = $("#precision");
+  const wanted = new URLSearchParams(location.search).get("precision");
+  for (const [precision, entry] of Object.entries(models)) {
+    select.add(new Option(`${precision}${megabytes(entry.bytes)}`, precision));
+  }
+  if (wanted && models[wanted]) select.value = wanted;
+  select.addEventListener("change", () => {
+    const url = new URL(location.href);
+    url.searchParams.set("precision", select.value);
+    history.replaceState(null, "", url);
+    loadModel(models[select.value].url);
+  });
+  loadModel(models[select.value].url);
+}
+
+function loadModel(url) {
+  ready = false;
+  status("Loading the model…");
+  worker.postMessage({ type: "load", modelUrl: url });
+}
+
+function addFiles(files) {
+  for (const file of files) {
+    const id = nextId++;
+    const item = document.createElement("li");
+    item.dataset.id = id;
+    item.innerHTML = `<div class="name"></div><progress max="1" value="0"></progress>`;
+    item.querySelector(".name").textContent = file.name;
+    $("#photos").append(item);
+    if (!ACCEPTED.test(file.name) && !/^image\/(jpeg|png|webp)$/.test(file.type)) {
+      fail(id, `${file.name}: not a JPEG, PNG or WebP photo`);
+      continue;
+    }
+    queue.push({ id, file });
+  }
+  pump();
+}
+
+function itemOf(id) {
+  return document.querySelector(`#photos li[data-id="${id}"]`);
+}
+
+function fail(id, message) {
+  const item = itemOf(id);
+  item.querySelector("progress")?.remove();
+  const error = document.createElement("div");
+  error.className = "error";
+  error.textContent = message;
+  item.append(error);
+}
+
+function pump() {
+  if (busy || !ready || queue.length === 0) return;
+  busy = true;
+  const { id, file } = queue.shift();
+  itemOf(id).file = file;
+  status(`Colorizing ${file.name}… (${queue.length} waiting)`);
+  worker.postMessage({ type: "colorize", id, file });
+}
+
+function showResult(message) {
+  const item = itemOf(message.id);
+  const file = item.file;
+  const name = outputName(file.name);
+  results.set(message.id, { name, png: message.png });
+  const before = URL.createObjectURL(file);
+  const after = URL.createObjectURL(message.png);
+  item.querySelector("progress").remove();
+  const compare = document.createElement("div");
+  compare.className = "compare";
+  compare.innerHTML = `<img class="before" alt="before"><img class="after" alt="after">
+    <input type="range" min="0" max="100" value="50" aria-label="before / after">`;
+  compare.querySelector(".before").src = before;
+  const afterImage = compare.querySelector(".after");
+  afterImage.src = after;
+  const slider = compare.querySelector("input");
+  const clip = () => { afterImage.style.clipPath = `inset(0 0 0 ${slider.value}%)`; };
+  slider.addEventListener("input", clip);
+  clip();
+  const actions = document.createElement("div");
+  actions.className = "actions";
+  const link = document.createElement("a");
+  link.href = after;
+  link.download = name;
+  link.textContent = `Download ${name}`;
+  const t = message.timings;
+  const info = document.createElement("span");
+  info.textContent = `${message.width}x${message.height}, ` +
+    `${(t.decode + t.inference + t.join + t.encode).toFixed(2)} s (model ${t.inference.toFixed(2)} s)`;
+  actions.append(link, info);
+  item.append(compare, actions);
+  $("#download-all").disabled = false;
+}
+
+worker.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === "loaded") {
+    ready = true;
+    status(`Model ready (${message.seconds.toFixed(1)} s). Add photos.`);
+    pump();
+  } else if (message.type === "progress") {
+    const bar = itemOf(message.id)?.querySelector("progress");
+    if (bar) bar.value = message.fraction;
+  } else if (message.type === "done") {
+    showResult(message);
+    busy = false;
+    status(queue.length ? "" : "Done. Add more photos, or download.");
+    pump();
+  } else if (message.type === "error") {
+    if (message.id === undefined) {
+      status(`The model could not be loaded: ${message.message}`);
+      return;
+    }
+    const file = itemOf(message.id).file;
+    fail(message.id, `${file.name}: ${message.message}`);
+    busy = false;
+    pump();
+  }
+};
+
+$("#files").addEventListener("change", (event) => {
+  addFiles([...event.target.files]);
+  event.target.value = "";
+});
+const drop = $("#drop");
+drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  addFiles([...event.dataTransfer.files]);
+});
+$("#download-all").addEventListener("click", async () => {
+  const entries = [];
+  for (const { name, png } of results.values()) {
+    entries.push({ name, data: new Uint8Array(await png.arrayBuffer()) });
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(zipFiles(entries));
+  link.download = "kcolor-colorized.zip";
+  link.click();
+});
+
+init();
