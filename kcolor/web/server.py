@@ -120,6 +120,17 @@ class _Handler(SimpleHTTPRequestHandler):
         pass  # quiet: the page is the interface
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a tab closed mid-download: nothing to report
+        super().handle_error(request, client_address)
+
+
 def make_server(host="127.0.0.1", port=DEFAULT_PORT, model="default"):
     """A ThreadingHTTPServer for the app (not started); port 0 picks a free port.
 
@@ -129,7 +140,7 @@ def make_server(host="127.0.0.1", port=DEFAULT_PORT, model="default"):
     models = model_files(model)
     handler = partial(_Handler, directory=str(static_root()), models=models)
     try:
-        return ThreadingHTTPServer((host, port), handler)
+        return _Server((host, port), handler)
     except OSError as err:
         reason = "already in use" if err.errno in (98, 48, 10048) else err.strerror
         raise WebAppError(f"cannot listen on {host}:{port}: {reason} (try --port)") from None

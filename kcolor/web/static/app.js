@@ -112,7 +112,8 @@ function showResult(message) {
   item.querySelector("progress").remove();
   const compare = document.createElement("div");
   compare.className = "compare";
-  compare.innerHTML = `<img class="before" alt="before"><img class="after" alt="after">
+  compare.innerHTML = `<div class="frame"><img class="before" alt="before">
+    <img class="after" alt="after"></div>
     <input type="range" min="0" max="100" value="50" aria-label="before / after">`;
   compare.querySelector(".before").src = before;
   const afterImage = compare.querySelector(".after");

@@ -168,6 +168,23 @@ function clip8(ss) {
   return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
+// One output pixel of a pass: `count` source pixels from `first`, `step` apart, weighted by the
+// fixed-point coefficients kk[k..], rounded as Pillow rounds (half of one unit added first).
+function convolve3(src, first, step, kk, k, count, out, o) {
+  let s0 = PRECISION_ONE / 2;
+  let s1 = s0;
+  let s2 = s0;
+  for (let i = 0, p = first; i < count; i++, p += step) {
+    const w = kk[k + i];
+    s0 += src[p] * w;
+    s1 += src[p + 1] * w;
+    s2 += src[p + 2] * w;
+  }
+  out[o] = clip8(s0);
+  out[o + 1] = clip8(s1);
+  out[o + 2] = clip8(s2);
+}
+
 // Resize packed RGBA (stride 4, alpha ignored) of sw x sh to packed RGB of dw x dh, exactly as
 // `Image.fromarray(rgb).resize((dw, dh), Image.BILINEAR)` for an RGB image.
 export function resizeBilinearRGB(rgba, sw, sh, dw, dh) {
@@ -194,27 +211,12 @@ export function resizeBilinearRGB(rgba, sw, sh, dw, dh) {
   if (needH) {
     const rows = yLast - yFirst;
     const tmp = new Uint8Array(dw * rows * 3);
-    const half = PRECISION_ONE / 2;
     for (let y = 0; y < rows; y++) {
       const inRow = (y + yFirst) * sw * 4;
       for (let xx = 0; xx < dw; xx++) {
-        const xmin = horiz.bounds[xx * 2];
-        const xmax = horiz.bounds[xx * 2 + 1];
-        const k = xx * horiz.ksize;
-        let s0 = half;
-        let s1 = half;
-        let s2 = half;
-        for (let x = 0; x < xmax; x++) {
-          const p = inRow + (x + xmin) * 4;
-          const w = horiz.kk[k + x];
-          s0 += rgba[p] * w;
-          s1 += rgba[p + 1] * w;
-          s2 += rgba[p + 2] * w;
-        }
-        const o = (y * dw + xx) * 3;
-        tmp[o] = clip8(s0);
-        tmp[o + 1] = clip8(s1);
-        tmp[o + 2] = clip8(s2);
+        const first = inRow + horiz.bounds[xx * 2] * 4;
+        const count = horiz.bounds[xx * 2 + 1];
+        convolve3(rgba, first, 4, horiz.kk, xx * horiz.ksize, count, tmp, (y * dw + xx) * 3);
       }
     }
     src = tmp;
@@ -235,26 +237,12 @@ export function resizeBilinearRGB(rgba, sw, sh, dw, dh) {
     }
     return out;
   }
-  const half = PRECISION_ONE / 2;
   for (let yy = 0; yy < dh; yy++) {
     const ymin = vert.bounds[yy * 2] - rowShift;
-    const ymax = vert.bounds[yy * 2 + 1];
-    const k = yy * vert.ksize;
+    const count = vert.bounds[yy * 2 + 1];
     for (let xx = 0; xx < dw; xx++) {
-      let s0 = half;
-      let s1 = half;
-      let s2 = half;
-      for (let y = 0; y < ymax; y++) {
-        const p = ((y + ymin) * srcW + xx) * srcStride;
-        const w = vert.kk[k + y];
-        s0 += src[p] * w;
-        s1 += src[p + 1] * w;
-        s2 += src[p + 2] * w;
-      }
-      const o = (yy * dw + xx) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
+      const first = (ymin * srcW + xx) * srcStride;
+      convolve3(src, first, srcW * srcStride, vert.kk, yy * vert.ksize, count, out, (yy * dw + xx) * 3);
     }
   }
   return out;

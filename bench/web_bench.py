@@ -1,0 +1,119 @@
+"""Benchmark: `kcolor web` in headless Chromium: model load, time to the first result, per photo.
+
+Usage (from the repo root; needs Playwright and Debian's chromium-headless-shell):
+    python bench/web_bench.py [--photos 5] [--screenshot docs/images/web-page.png]
+
+For each precision (fp32, fp16, int8): a fresh page loads the model (LiteRT.js, wasm, one
+thread), then colorizes one kodak24 photo (768x512, made gray) -- the time to the first result
+counts from opening the page -- then `--photos` more, one at a time, and a 12-megapixel photo
+(4243x2828, kodim05 upscaled). The worker's own timings split each photo into decode, the
+256-px inference, the full-resolution join and the PNG encode. With --screenshot, the page
+after the fp32 run is saved, as a user sees it.
+"""
+
+import argparse
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _wait_done(page, count, timeout=600_000):
+    page.wait_for_function(
+        "n => document.querySelectorAll('a[download$=\".png\"]').length"
+        " + document.querySelectorAll('.error').length >= n",
+        arg=count,
+        timeout=timeout,
+    )
+
+
+def _timings(page):
+    """The worker's timings of each finished photo, from the page's info lines."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.actions span')).map((s) => s.textContent)"""
+    )
+
+
+def run_precision(browser, url, precision, photos, big, screenshot=None):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    opened = time.perf_counter()
+    page.goto(f"{url}?precision={precision}")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.startsWith('Model ready')", timeout=120_000
+    )
+    ready = time.perf_counter() - opened
+    page.set_input_files("input[type=file]", [str(photos[0])])
+    _wait_done(page, 1)
+    first = time.perf_counter() - opened
+    start = time.perf_counter()
+    page.set_input_files("input[type=file]", [str(p) for p in photos[1:]])
+    _wait_done(page, len(photos))
+    per_photo = (time.perf_counter() - start) / max(1, len(photos) - 1)
+    start = time.perf_counter()
+    page.set_input_files("input[type=file]", [str(big)])
+    _wait_done(page, len(photos) + 1)
+    big_seconds = time.perf_counter() - start
+    info = _timings(page)
+    if screenshot:
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(screenshot))
+    page.close()
+    return {
+        "precision": precision,
+        "model_ready_s": ready,
+        "first_result_s": first,
+        "per_photo_s": per_photo,
+        "photo_12mp_s": big_seconds,
+        "info": info,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "kodak24"))
+    parser.add_argument("--photos", type=int, default=5)
+    parser.add_argument("--browser", default="/usr/bin/chromium-headless-shell")
+    parser.add_argument("--screenshot", help="save the page after the fp32 run (PNG)")
+    args = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    from kcolor.web.server import make_server, serve_in_thread, url_of
+
+    work = Path(tempfile.mkdtemp())
+    sources = sorted(Path(args.data).glob("*.png"))[: args.photos + 1]
+    photos = []
+    for source in sources:
+        gray = work / source.name
+        Image.open(source).convert("L").save(gray)
+        photos.append(gray)
+    big = work / "big-12mp.png"
+    Image.open(photos[0]).resize((4243, 2828), Image.BICUBIC).save(big)
+    server = make_server("127.0.0.1", 0)
+    serve_in_thread(server)
+    print(f"machine: {platform.machine()}, headless Chromium ({args.browser}), one wasm thread")
+    print("| precision | model ready | first result | per 768x512 photo | 12 MP photo |")
+    print("|---|---|---|---|---|")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.browser, args=BROWSER_ARGS)
+        for precision in ("fp32", "fp16", "int8"):
+            shot = args.screenshot if precision == "fp32" else None
+            row = run_precision(browser, url_of(server), precision, photos, big, shot)
+            print(
+                f"| {precision} | {row['model_ready_s']:.2f} s | {row['first_result_s']:.2f} s | "
+                f"{row['per_photo_s']:.2f} s | {row['photo_12mp_s']:.2f} s |",
+                flush=True,
+            )
+            for line in row["info"]:
+                print(f"  {precision}: {line}")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""`kcolor web` in a real browser (issue 18): Debian's headless Chromium driven by Playwright.
+
+The page is used as a person would: photos go in through its file input, results come out
+through its download links. Each result must match `kcolor colorize` (the same photo, the same
+.tflite) on at least 99.9% of pixels within 1 level, and carry real color. No test here may skip
+for want of a browser: CI installs it (.ci/run), and a missing one is a failure.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kcolor.web.server import make_server, serve_in_thread, url_of
+
+BROWSER_CANDIDATES = (
+    os.environ.get("KCOLOR_TEST_BROWSER", ""),
+    "/usr/bin/chromium-headless-shell",
+    "/usr/bin/chromium",
+)
+# Flags for a closed network: no background requests, no component updates, no GPU.
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_PREFIXES = ("http://127.0.0.1:", "blob:http://127.0.0.1:", "data:")
+
+
+def _browser_path():
+    for candidate in BROWSER_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            return candidate
+    found = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    if not found:
+        pytest.fail("no Chromium found: apt-get install chromium-headless-shell (.ci/run does)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def app():
+    server = make_server("127.0.0.1", 0)
+    serve_in_thread(server)
+    yield url_of(server)
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_browser_path(), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """One page of the app, with every request it makes recorded."""
+
+    def __init__(self, browser, url, downloads):
+        self.context = browser.new_context(accept_downloads=True)
+        self.page = self.context.new_page()
+        self.requests = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.downloads = downloads
+        self.page.goto(url)
+        self.page.wait_for_function(
+            "document.querySelector('#status').textContent.startsWith('Model ready')",
+            timeout=120_000,
+        )
+
+    def colorize(self, files, timeout=300_000):
+        """Give files to the input; wait for a link or an error for each; return the PNGs
+        downloaded through the links and the texts of the errors."""
+        before = len(self.page.query_selector_all("#photos li"))
+        self.page.set_input_files("input[type=file]", [str(f) for f in files])
+        expected = before + len(files)
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('a[download$=\".png\"]').length"
+            " + document.querySelectorAll('.error').length >= n",
+            arg=expected,
+            timeout=timeout,
+        )
+        saved = {}
+        for link in self.page.query_selector_all("a[download$='.png']"):
+            with self.page.expect_download() as info:
+                link.click()
+            path = self.downloads / info.value.suggested_filename
+            info.value.save_as(path)
+            saved[info.value.suggested_filename] = path
+        errors = [e.text_content() for e in self.page.query_selector_all(".error")]
+        return saved, errors
+
+    def close(self):
+        self.context.close()
+
+
+def _agreement(browser_png, cli_png):
+    ours = np.asarray(Image.open(browser_png).convert("RGB"), np.int16)
+    theirs = np.asarray(Image.open(cli_png).convert("RGB"), np.int16)
+    assert ours.shape == theirs.shape
+    return float(np.mean(np.abs(ours - theirs).max(axis=-1) <= 1))
+
+
+def _chroma(png):
+    from kcolor import lab_math
+
+    rgb = np.asarray(Image.open(png).convert("RGB"), np.float32) / 255.0
+    lab = lab_math.rgb_to_lab(rgb)
+    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+
+
+def _cli_colorize(photo, tflite, out_dir):
+    from kcolor import Colorizer
+
+    out = out_dir / (Path(photo).stem + ".png")
+    Colorizer.load(str(tflite)).colorize(photo).save(out)
+    return out
+
+
+def _gray(source, destination):
+    Image.open(source).convert("L").save(destination)
+    return destination
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_page_colors_match_kcolor_colorize_and_a_bad_file_is_named(
+    precision, app, browser, shared_data, tmp_path
+):
+    from kcolor.shipped import shipped_model_path
+
+    photos = [
+        _gray(shared_data / "kodak24" / "kodim05.png", tmp_path / "kodim05.png"),
+        _gray(shared_data / "coco_val2017" / "000000034417.jpg", tmp_path / "coco.jpg"),
+        tmp_path / "broken.jpg",
+        tmp_path / "notes.webp",
+    ]
+    photos[2].write_bytes((shared_data / "kodak24" / "kodim05.png").read_bytes()[:2000])
+    photos[3].write_bytes(b"not an image at all")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"{app}?precision={precision}", downloads)
+    try:
+        saved, errors = page.colorize(photos)
+    finally:
+        page.close()
+    assert sorted(saved) == ["coco.png", "kodim05.png"]
+    assert len(errors) == 2 and "broken.jpg" in errors[0] + errors[1]
+    assert "notes.webp" in errors[0] + errors[1]
+    tflite = shipped_model_path("default", backend="tflite", variant=precision)
+    cli_dir = tmp_path / "cli"
+    cli_dir.mkdir()
+    for photo in photos[:2]:
+        ours = saved[photo.stem + ".png"]
+        assert Image.open(ours).size == Image.open(photo).size  # full resolution
+        agreement = _agreement(ours, _cli_colorize(photo, tflite, cli_dir))
+        assert agreement >= 0.999, f"{photo.name} {precision}: {agreement:.5f} within 1 level"
+        assert _chroma(ours) > 3.0  # real colors, not the gray input back (the int8 pitfall)
+    outside = [u for u in page.requests if not u.startswith(LOCAL_PREFIXES)]
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+
+
+def test_exif_rotated_photo_comes_out_upright_as_in_the_cli(app, browser, shared_data, tmp_path):
+    from fixtures_images import exif_rotated_jpeg
+
+    from kcolor.shipped import shipped_model_path
+
+    array = np.asarray(Image.open(shared_data / "kodak24" / "kodim19.png").convert("L"))
+    photo = tmp_path / "sideways.jpg"
+    exif_rotated_jpeg(photo, np.stack([array] * 3, -1), orientation=6)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"{app}?precision=fp32", downloads)
+    try:
+        saved, errors = page.colorize([photo])
+    finally:
+        page.close()
+    assert errors == []
+    ours = saved["sideways.png"]
+    upright = Image.open(ours).size
+    assert upright == (array.shape[0], array.shape[1])  # rotated: width and height swap
+    tflite = shipped_model_path("default", backend="tflite", variant="fp32")
+    assert _agreement(ours, _cli_colorize(photo, tflite, tmp_path)) >= 0.999
+
+
+def test_server_serves_models_and_no_folder_listing(app):
+    import json
+    import urllib.error
+    import urllib.request
+
+    listing = json.loads(urllib.request.urlopen(f"{app}models.json").read())
+    assert set(listing["models"]) == {"fp32", "fp16", "int8"}
+    fp16 = listing["models"]["fp16"]
+    head = urllib.request.Request(f"{app}{fp16['url']}", method="HEAD")
+    assert int(urllib.request.urlopen(head).headers["Content-Length"]) == fp16["bytes"]
+    wasm = urllib.request.urlopen(f"{app}vendor/litertjs/wasm/litert_wasm_compat_internal.wasm")
+    assert wasm.headers["Content-Type"] == "application/wasm"
+    for path in ("vendor/", "..%2F..%2F..%2Fetc%2Fpasswd", "models/secret.tflite"):
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(f"{app}{path}")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_port_in_use_is_one_line_and_ctrl_c_stops_cleanly():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [sys.executable, "-m", "kcolor.cli.main", "web", "--no-browser", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert busy.returncode == 1
+    assert busy.stderr.strip().count("\n") == 0 and "already in use" in busy.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kcolor.cli.main", "web", "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        import urllib.request
+
+        assert b"<input" in urllib.request.urlopen(f"http://127.0.0.1:{port}/").read()
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0 and "stopped" in out and "Traceback" not in err
+    with pytest.raises(ConnectionRefusedError), socket.socket() as probe:
+        probe.connect(("127.0.0.1", port))  # nothing listens any more
+
+
+def test_page_resize_and_lab_math_match_pillow_and_kcolor_exactly(app, browser):
+    """The page's own pipeline functions against Pillow's BILINEAR resize (bit-exact) and
+    kcolor.lab_math (within 1 level), run in the browser on random images."""
+    import base64
+
+    from kcolor import lab_math
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(app)
+    rng = np.random.default_rng(9)
+    cases = [((97, 61), (31, 17)), ((300, 200), (256, 171)), ((64, 64), (64, 20))]
+    cases += [((50, 80), (13, 80)), ((1000, 7), (256, 2))]
+    try:
+        for (sw, sh), (dw, dh) in cases:
+            rgba = rng.integers(0, 256, (sh, sw, 4), dtype=np.uint8)
+            ours = page.evaluate(
+                """async ([data, sw, sh, dw, dh]) => {
+                    const C = await import('./colorize.js');
+                    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+                    return Array.from(C.resizeBilinearRGB(bytes, sw, sh, dw, dh));
+                }""",
+                [base64.b64encode(rgba.tobytes()).decode(), sw, sh, dw, dh],
+            )
+            pillow = Image.fromarray(rgba[..., :3]).resize((dw, dh), Image.BILINEAR)
+            np.testing.assert_array_equal(np.reshape(ours, (dh, dw, 3)), np.asarray(pillow))
+        lab = np.stack(
+            [rng.uniform(0, 100, 5000), rng.uniform(-110, 110, 5000), rng.uniform(-110, 110, 5000)],
+            axis=-1,
+        ).astype(np.float32)
+        ours = page.evaluate(
+            """async (lab) => {
+                const C = await import('./colorize.js');
+                const out = [0, 0, 0], scratch = [0, 0, 0];
+                return lab.map(([L, a, b]) => Array.from(C.labTo8bit(L, a, b, out, scratch)));
+            }""",
+            lab.tolist(),
+        )
+        expected = np.round(lab_math.lab_to_rgb_keep_lightness(lab) * 255.0)
+        assert np.abs(np.asarray(ours) - expected).max() <= 1
+        assert np.mean(np.asarray(ours) == expected) > 0.99
+    finally:
+        context.close()
