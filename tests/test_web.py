@@ -297,3 +297,69 @@ def test_page_resize_and_lab_math_match_pillow_and_kcolor_exactly(app, browser):
         assert np.mean(np.asarray(ours) == expected) > 0.99
     finally:
         context.close()
+
+
+def test_download_all_zips_every_png_and_a_plain_static_server_works(
+    browser, shared_data, tmp_path
+):
+    """The page also runs from any static server (the app folder plus models/), and its
+    "Download all" gives a zip of exactly the PNGs the links give."""
+    import functools
+    import http.server
+    import threading
+    import zipfile
+
+    from kcolor.shipped import shipped_model_path
+    from kcolor.web.server import static_root
+
+    site = tmp_path / "site"
+    shutil.copytree(static_root(), site)
+    (site / "models").mkdir()
+    for variant in ("fp32", "fp16", "int8"):
+        shutil.copy(
+            shipped_model_path("default", backend="tflite", variant=variant), site / "models"
+        )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    photos = [
+        _gray(shared_data / "kodak24" / name, tmp_path / name)
+        for name in ("kodim03.png", "kodim07.png")
+    ]
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"http://127.0.0.1:{server.server_address[1]}/?precision=fp16", downloads)
+    try:
+        saved, errors = page.colorize(photos)
+        with page.page.expect_download() as info:
+            page.page.click("#download-all")
+        assert not info.value.suggested_filename.endswith(".png")
+        archive = tmp_path / info.value.suggested_filename
+        info.value.save_as(archive)
+    finally:
+        page.close()
+        server.shutdown()
+    assert errors == [] and sorted(saved) == ["kodim03.png", "kodim07.png"]
+    with zipfile.ZipFile(archive) as bundle:
+        assert bundle.testzip() is None and sorted(bundle.namelist()) == sorted(saved)
+        for name, path in saved.items():
+            assert bundle.read(name) == path.read_bytes()
+
+
+def test_a_24_megapixel_photo_completes_at_full_resolution(app, browser, shared_data, tmp_path):
+    big = tmp_path / "big.jpg"
+    gray = Image.open(shared_data / "kodak24" / "kodim05.png").convert("L")
+    gray.resize((6000, 4000), Image.BICUBIC).save(big, quality=85)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"{app}?precision=int8", downloads)
+    try:
+        saved, errors = page.colorize([big], timeout=600_000)
+    finally:
+        page.close()
+    assert errors == []
+    result = Image.open(saved["big.png"])
+    assert result.size == (6000, 4000)
+    corner = np.asarray(result.crop((2000, 1500, 2600, 1900)).convert("RGB"), np.int16)
+    assert np.abs(corner[..., 0] - corner[..., 2]).mean() > 1.0  # colored, not gray
