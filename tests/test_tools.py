@@ -239,3 +239,12 @@ def test_campaign_chains_stages_and_skips_finished_ones(tmp_path):
     budget.write_budget(done, {"crops": 8000, "epochs": 1}, None)  # stopped after epoch 1
     first = tool.stage_commands(stages, tmp_path, tmp_path, "default", None, [])[0][2]
     assert first[first.index("--init-generator") + 1] == "default"
+
+
+def test_vendored_litertjs_files_match_their_checksums():
+    tool = _tool("vendor_litertjs")
+    assert tool.check() == []
+    record = (tool.VENDOR / "VERSION.json").read_text()
+    assert tool.VERSION in record and "Apache-2.0" in record
+    core = (tool.VENDOR / "core.js").read_text()
+    assert tool.LOCAL_IMPORT in core and tool.BARE_IMPORT not in core
