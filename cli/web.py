@@ -56,6 +56,12 @@ def web(port, host, no_browser, model):
             "(the photos still stay in each viewer's browser)",
             err=True,
         )
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
     url = url_of(server)
     click.echo(f"kcolor web: {url}  (Ctrl-C to stop)")
     if not no_browser:

@@ -250,6 +250,14 @@ def test_cli_port_in_use_is_one_line_and_ctrl_c_stops_cleanly():
         if server.poll() is None:
             server.kill()
     assert server.returncode == 0 and "stopped" in out and "Traceback" not in err
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kcolor.cli.main", "web", "--no-browser", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    server.stdout.readline()
+    server.terminate()
+    assert server.wait(timeout=30) == 0 and "stopped" in server.stdout.read()
     with pytest.raises(ConnectionRefusedError), socket.socket() as probe:
         probe.connect(("127.0.0.1", port))  # nothing listens any more
 
