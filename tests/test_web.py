@@ -371,3 +371,13 @@ def test_a_24_megapixel_photo_completes_at_full_resolution(app, browser, shared_
     assert result.size == (6000, 4000)
     corner = np.asarray(result.crop((2000, 1500, 2600, 1900)).convert("RGB"), np.int16)
     assert np.abs(corner[..., 0] - corner[..., 2]).mean() > 1.0  # colored, not gray
+
+
+def test_serving_the_page_imports_no_tensorflow_keras_or_numpy():
+    code = (
+        "import sys; from kcolor.web.server import make_server; import kcolor.cli.web; "
+        "make_server('127.0.0.1', 0).server_close(); "
+        "print(sorted(m for m in ('tensorflow', 'keras', 'jax', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr
