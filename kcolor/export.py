@@ -73,8 +73,36 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
 
     spec = tf.TensorSpec([1, size, size, 1], tf.float32, name="lightness")
     archive.add_endpoint(name=TFLITE_SIGNATURE, fn=colorize, input_signature=[spec])
+    # ExportArchive saves every weight twice: once through the Keras variables `track()` lists,
+    # once as the tf.Variables the endpoint captures (`_all_variables`), which serving needs.
+    # Dropping the Keras lists halves the file; `variable_order` records which generator
+    # variable each saved one is, so the generator can still be rebuilt from it.
+    tracked = archive._tf_trackable
+    tracked.variables, tracked.trainable_variables, tracked.non_trainable_variables = [], [], []
     archive.write_out(str(out_dir), verbose=False)
     return Path(out_dir)
+
+
+def variable_order(generator, out_dir):
+    """For each `_all_variables/N` of a SavedModel written by `export_savedmodel`, the index of
+    the generator variable it holds (matched by shape and value; each must match once)."""
+    reader = tf.train.load_checkpoint(str(Path(out_dir) / "variables" / "variables"))
+    shapes = reader.get_variable_to_shape_map()
+    count = sum(key.startswith("_all_variables/") for key in shapes)
+    values = [np.asarray(v) for v in generator.variables]
+    order, taken = [], set()
+    for n in range(count):
+        saved = reader.get_tensor(f"_all_variables/{n}/.ATTRIBUTES/VARIABLE_VALUE")
+        match = [
+            i
+            for i, value in enumerate(values)
+            if i not in taken and value.shape == saved.shape and np.array_equal(value, saved)
+        ]
+        if not match:
+            raise ExportError(f"saved variable {n} matches no generator variable")
+        order.append(match[0])
+        taken.add(match[0])
+    return order
 
 
 def export_tflite(

@@ -2,10 +2,11 @@
 
 A training campaign must survive a lost run folder: `kcolor train --init-generator default`
 starts from what ships. The SavedModel holds the weights (verified by sha256) but not the Keras
-model, so `kcolor/shipped.json` also records the generator's Keras config (`generator`), and the
-SavedModel's `variables/N` are the generator's `variables` in order (keras.export tracks the model
-that way). Rebuilding needs TensorFlow, to read the checkpoint; the frozen ImageNet encoder's
-weights come from the checkpoint too, so nothing is downloaded.
+model, so `kcolor/shipped.json` also records the generator's Keras config (`generator`) and
+which generator variable each saved one is (`generator_weights.variable_order`, written by
+tools/ship_default.py; older exports saved the model's own variables too, in order). Rebuilding
+needs TensorFlow, to read the checkpoint; the frozen ImageNet encoder's weights come from the
+checkpoint too, so nothing is downloaded.
 """
 
 import json
@@ -13,10 +14,17 @@ from pathlib import Path
 
 SHIPPED_INIT_NAMES = ("default",)
 _VARIABLE_KEY = "variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
+_SERVING_KEY = "_all_variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 class ShippedGeneratorError(RuntimeError):
     """The shipped model cannot be rebuilt as a Keras generator; the message says why."""
+
+
+def _manifest_entry(name):
+    from kcolor.shipped import _manifest
+
+    return _manifest().get(name, {}).get("generator_weights", {})
 
 
 def generator_config(name="default"):
@@ -59,12 +67,19 @@ def load_shipped_generator(name="default"):
     generator = keras.saving.deserialize_keras_object(generator_config(name))
     reader = tf.train.load_checkpoint(str(Path(folder) / "variables" / "variables"))
     shapes = reader.get_variable_to_shape_map()
-    if sum(key.startswith("variables/") for key in shapes) != len(generator.variables):
+    order = _manifest_entry(name).get("variable_order")
+    if order is not None:
+        # Written by kcolor.export: each weight once, in the serving graph's order.
+        keys = {index: _SERVING_KEY.format(n) for n, index in enumerate(order)}
+    else:
+        # Older exports also saved the Keras variables, in the generator's own order.
+        keys = {index: _VARIABLE_KEY.format(index) for index in range(len(generator.variables))}
+    if sorted(keys) != list(range(len(generator.variables))):
         raise ShippedGeneratorError(
             f"{folder} holds a different number of variables than its recorded generator config"
         )
     for index, variable in enumerate(generator.variables):
-        key = _VARIABLE_KEY.format(index)
+        key = keys[index]
         if tuple(shapes.get(key, ())) != tuple(variable.shape):
             raise ShippedGeneratorError(
                 f"{folder}: variable {index} ({variable.path}) has shape {shapes.get(key)}, "

@@ -126,3 +126,37 @@ def test_train_starts_from_the_shipped_default(shared_data, tmp_path):
 
     trained = keras.saving.load_model(run / "generator.keras")
     assert trained.get_config()["semantic"] == "mobilenet" and trained.head == "classification"
+
+
+def test_export_saves_each_weight_once_and_the_generator_rebuilds_from_it(
+    small_run, tmp_path, monkeypatch
+):
+    """Issue 19, item 16: the SavedModel held every weight twice (16 MB for 2 M parameters)."""
+    import tensorflow as tf
+
+    from kcolor.export import export_savedmodel, load_generator, variable_order
+    from kcolor.shipped_generator import config_for_manifest, load_shipped_generator
+
+    generator = load_generator(small_run)
+    folder = tmp_path / "savedmodels" / "default"
+    export_savedmodel(generator, folder, size=64)
+    reader = tf.train.load_checkpoint(str(folder / "variables" / "variables"))
+    saved = sum(
+        int(np.prod(shape)) for key, shape in reader.get_variable_to_shape_map().items() if shape
+    )
+    assert saved == generator.count_params()  # once, not twice
+    manifest = {
+        "default": {
+            "savedmodel": {"folder": "default", "sha256": shipped.tree_sha256(folder)},
+            "generator": config_for_manifest(generator),
+            "generator_weights": {"variable_order": variable_order(generator, folder)},
+        }
+    }
+    monkeypatch.setattr(shipped, "_manifest", lambda: manifest)
+    monkeypatch.setattr(shipped, "_installed_folder", lambda kind: tmp_path / kind)
+    rebuilt = load_shipped_generator("default")
+    for ours, theirs in zip(rebuilt.variables, generator.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
+    served = tf.saved_model.load(str(folder)).signatures["colorize"]
+    lightness = np.linspace(0, 100, 64 * 64, dtype=np.float32).reshape(1, 64, 64, 1)
+    assert np.abs(served(lightness=tf.constant(lightness))["ab"].numpy()).max() > 0

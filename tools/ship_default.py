@@ -85,7 +85,13 @@ def main():
 
     from kcolor.budget import add_budgets, describe, read_budget
     from kcolor.evaluation import evaluate, format_table
-    from kcolor.export import export_savedmodel, export_tflite, load_generator, parity_psnr
+    from kcolor.export import (
+        export_savedmodel,
+        export_tflite,
+        load_generator,
+        parity_psnr,
+        variable_order,
+    )
     from kcolor.model_costs import model_costs
     from kcolor.shipped import file_sha256, tree_sha256
     from kcolor.shipped_generator import config_for_manifest
@@ -99,6 +105,7 @@ def main():
     }
     # What `--init-generator default` needs to rebuild the generator and count its budget.
     manifest["default"]["generator"] = config_for_manifest(generator)
+    manifest["default"]["generator_weights"] = {"variable_order": variable_order(generator, saved)}
     budget = None
     if args.budget_from:
         budget = add_budgets(read_budget(args.budget_from)["cumulative"])
