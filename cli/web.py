@@ -61,12 +61,14 @@ def web(port, host, no_browser, model):
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)  # `kill` stops it as cleanly as Ctrl-C
     url = url_of(server)
-    click.echo(f"kcolor web: {url}  (Ctrl-C to stop)")
-    if not no_browser:
-        webbrowser.open(url)
     try:
+        # Inside the try: a Ctrl-C or `kill` the moment the address is printed still stops
+        # cleanly (the test sends one right then).
+        signal.signal(signal.SIGTERM, stop)
+        click.echo(f"kcolor web: {url}  (Ctrl-C to stop)")
+        if not no_browser:
+            webbrowser.open(url)
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("stopped")
