@@ -37,7 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a script from a clone: use this clone's kcolor
 
 TRAVEL_LIMIT_BYTES = 64 * 2**20  # the device tool's limit on what travels
-PACK_RECIPE = REPO_ROOT / "configs" / "campaign" / "gpu-64.yaml"
+PACK_RECIPE = REPO_ROOT / "configs" / "campaign" / "gpu-128.yaml"
 WHEELS_DIR = ".whl"
 DEVICE_COMMAND = (
     "python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade "
@@ -126,7 +126,10 @@ def write_init_generator(init, out_path):
 
 def pack(args):
     from kcolor.budget import init_budget
+    from kcolor.config import read_yaml
 
+    if args.image_size is None:
+        args.image_size = int(read_yaml(PACK_RECIPE)["image_size"])
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} is not empty: pass a new --out or remove it")
@@ -293,7 +296,7 @@ def main(argv=None):
     p.add_argument("--init", default="default", help="run folder, .keras, or 'default'")
     p.add_argument("--color-prior", help="color_prior.npz of the training photos")
     p.add_argument("--out", default=str(REPO_ROOT / "gpu-pack"))
-    p.add_argument("--image-size", type=int, default=64, help="crop side (the recipe's)")
+    p.add_argument("--image-size", type=int, help="crop side (default: the recipe's)")
     p.add_argument("--quality", type=int, default=75, help="WebP quality")
     p.add_argument("--max-mb", type=float, default=64.0, help="photos' share of the 64 MiB")
     p.add_argument("--limit", type=int, help="at most this many training photos")
