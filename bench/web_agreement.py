@@ -32,9 +32,9 @@ def compare(ours, theirs):
 
 
 def main():
+    import test_web as harness
     from playwright.sync_api import sync_playwright
 
-    import test_web as harness
     from kcolor.shipped import shipped_model_path
     from kcolor.web.server import make_server, serve_in_thread, url_of
 
