@@ -124,3 +124,11 @@ def test_colorize_with_the_tflite_path_imports_neither_tensorflow_nor_keras(shar
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "auto" / "kodim05.png").is_file()
     assert (tmp_path / "lite" / "kodim05.png").is_file()
+
+
+def test_the_readme_main_command_output_is_ignored_by_git():
+    """Issue 19, item 11: `kcolor colorize examples/ -o colorized/` leaves nothing to commit."""
+    from pathlib import Path
+
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().splitlines()
+    assert "colorized/" in ignored
