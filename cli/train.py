@@ -198,9 +198,9 @@ _PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data
 def _absolute_if_local(name, value):
     from pathlib import Path
 
-    from kcolor.shipped_generator import SHIPPED_INIT_NAMES
+    from kcolor.shipped_generator import names_shipped_model
 
-    if name == "init_generator" and value in SHIPPED_INIT_NAMES and not Path(value).exists():
+    if name == "init_generator" and names_shipped_model(value):
         return value  # the shipped model, not a path
     if name in _PATH_OPTIONS and isinstance(value, str) and not value.startswith("tfds:"):
         return str(Path(value).expanduser().absolute())

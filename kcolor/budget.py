@@ -49,11 +49,11 @@ def init_budget(init_generator):
     one) with a budget.json, or a shipped model; empty when unknown."""
     if not init_generator:
         return empty_budget()
-    from kcolor.shipped_generator import SHIPPED_INIT_NAMES, shipped_budget
+    from kcolor.shipped_generator import names_shipped_model, shipped_budget
 
-    path = Path(init_generator)
-    if init_generator in SHIPPED_INIT_NAMES and not path.exists():
+    if names_shipped_model(init_generator):
         return add_budgets(shipped_budget(init_generator))
+    path = Path(init_generator)
     folder = path if path.is_dir() else path.parent
     recorded = read_budget(folder)
     return add_budgets(recorded["cumulative"]) if recorded else empty_budget()

@@ -7,6 +7,7 @@ leaves either the old file or the new one, never half of one.
 import csv
 import io
 import math
+import time
 from pathlib import Path
 
 import keras
@@ -182,8 +183,6 @@ class BudgetRecorder(keras.callbacks.Callback):
         self.epochs = {int(k): v for k, v in recorded.get("run", {}).get("per_epoch", {}).items()}
 
     def on_epoch_begin(self, epoch, logs=None):
-        import time
-
         self._started = time.monotonic()
         self._steps = 0
 
@@ -191,8 +190,6 @@ class BudgetRecorder(keras.callbacks.Callback):
         self._steps += 1
 
     def on_epoch_end(self, epoch, logs=None):
-        import time
-
         from kcolor.budget import write_budget
 
         if self.nan_guard.diverged:
@@ -225,12 +222,8 @@ class TimeLimit(keras.callbacks.Callback):
         self.seconds = float(minutes) * 60.0
 
     def on_train_begin(self, logs=None):
-        import time
-
         self._started = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
-        import time
-
         if time.monotonic() - self._started >= self.seconds:
             self.model.stop_training = True

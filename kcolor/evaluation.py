@@ -68,9 +68,7 @@ class _Scores:
             for name, v in self.values.items()
         }
         for name, (total, count) in self.pooled.items():
-            result.setdefault(name, {"std": None, "n": 0})["mean"] = (
-                total / count if count else float("nan")
-            )
+            result[name]["mean"] = total / count if count else float("nan")
         return result
 
 

@@ -13,6 +13,14 @@ import json
 from pathlib import Path
 
 SHIPPED_INIT_NAMES = ("default",)
+
+
+def names_shipped_model(value):
+    """True when an `--init-generator` value means a shipped model, not a path: a shipped
+    name with no file or folder of that name here (a local `default/` run folder wins)."""
+    return value in SHIPPED_INIT_NAMES and not Path(value).exists()
+
+
 _VARIABLE_KEY = "variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
 _SERVING_KEY = "_all_variables/{}/.ATTRIBUTES/VARIABLE_VALUE"
 

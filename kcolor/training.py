@@ -36,7 +36,7 @@ from kcolor.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
 from kcolor.models import ColorGAN, PatchDiscriminator, build_generator, check_image_size
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
 from kcolor.pipeline_stats import PipelineStats
-from kcolor.shipped_generator import SHIPPED_INIT_NAMES
+from kcolor.shipped_generator import SHIPPED_INIT_NAMES, names_shipped_model
 from kcolor.sources import FileSource, TFDSSource, parse_source, split_relpaths
 from kcolor.worker import worker_identity
 
@@ -516,7 +516,7 @@ def _initial_generator(config, arch, head="regression"):
     if not config.init_generator:
         return build_generator(arch, head=head, **config.model)
     path = Path(config.init_generator)
-    if config.init_generator in SHIPPED_INIT_NAMES and not path.exists():
+    if names_shipped_model(config.init_generator):
         return _shipped_generator(config)
     if path.is_dir():
         path = path / GENERATOR_FILE

@@ -205,8 +205,14 @@ def test_server_serves_models_and_no_folder_listing(app):
     fp16 = listing["models"]["fp16"]
     head = urllib.request.Request(f"{app}{fp16['url']}", method="HEAD")
     assert int(urllib.request.urlopen(head).headers["Content-Length"]) == fp16["bytes"]
-    wasm = urllib.request.urlopen(f"{app}vendor/litertjs/wasm/litert_wasm_compat_internal.wasm")
+    wasm_url = f"{app}vendor/litertjs/wasm/litert_wasm_compat_internal.wasm"
+    wasm = urllib.request.urlopen(wasm_url)  # no Accept-Encoding: the plain bytes
     assert wasm.headers["Content-Type"] == "application/wasm"
+    assert wasm.read(4) == b"\0asm"
+    packed = urllib.request.urlopen(
+        urllib.request.Request(wasm_url, headers={"Accept-Encoding": "gzip"})
+    )
+    assert packed.headers["Content-Encoding"] == "gzip"
     for path in ("vendor/", "..%2F..%2F..%2Fetc%2Fpasswd", "models/secret.tflite"):
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(f"{app}{path}")
@@ -313,6 +319,7 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
     """The page also runs from any static server (the app folder plus models/), and its
     "Download all" gives a zip of exactly the PNGs the links give."""
     import functools
+    import gzip
     import http.server
     import threading
     import zipfile
@@ -322,6 +329,9 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
 
     site = tmp_path / "site"
     shutil.copytree(static_root(), site)
+    for packed in (site / "vendor" / "litertjs" / "wasm").glob("*.wasm.gz"):
+        # What docs/mobile.md tells app developers: unpack the wasm once (gunzip -k).
+        packed.with_suffix("").write_bytes(gzip.decompress(packed.read_bytes()))
     (site / "models").mkdir()
     for variant in ("fp32", "fp16", "int8"):
         shutil.copy(
@@ -381,3 +391,28 @@ def test_serving_the_page_imports_no_tensorflow_keras_or_numpy():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_model_file_is_offered_alone_and_a_wrong_one_refused(tmp_path):
+    import json
+    import urllib.request
+
+    from kcolor.shipped import shipped_model_path
+    from kcolor.web.server import WebAppError
+
+    custom = tmp_path / "mine.tflite"
+    shutil.copy(shipped_model_path("default", backend="tflite", variant="int8"), custom)
+    server = make_server("127.0.0.1", 0, model=str(custom))
+    serve_in_thread(server)
+    try:
+        listing = json.loads(urllib.request.urlopen(f"{url_of(server)}models.json").read())
+        assert listing == {
+            "models": {"custom": {"url": "models/mine.tflite", "bytes": custom.stat().st_size}}
+        }
+        served = urllib.request.urlopen(f"{url_of(server)}models/mine.tflite").read()
+        assert served == custom.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(WebAppError, match="not a .tflite file"):
+        make_server("127.0.0.1", 0, model=str(tmp_path / "missing.tflite"))

@@ -41,7 +41,7 @@ PACK_RECIPE = REPO_ROOT / "configs" / "campaign" / "gpu-128.yaml"
 WHEELS_DIR = ".whl"
 DEVICE_COMMAND = (
     "python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade "
-    "--target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD || exit; "
+    "--target .pysite .whl/*.whl && export PYTHONPATH=$PWD/.pysite:$PWD || exit; "
     "PYTHONUNBUFFERED=1 python3 tools/gpu_campaign.py train --pack gpu-pack --out $OUT "
     "--minutes {minutes} 2>&1 | tail -c 20000 > $OUT/train.log; tail -40 $OUT/train.log"
 )
@@ -109,18 +109,10 @@ def _ordered_by_hash(paths):
 def write_init_generator(init, out_path):
     """The starting generator as a `.keras` file: a run folder's, a `.keras` file, or the
     shipped model's (rebuilt with TensorFlow here, as the GPU machine has none)."""
-    import keras
+    from kcolor.export import load_generator
+    from kcolor.shipped_generator import load_shipped_generator, names_shipped_model
 
-    import kcolor.models  # noqa: F401
-    from kcolor.shipped_generator import SHIPPED_INIT_NAMES, load_shipped_generator
-
-    if init in SHIPPED_INIT_NAMES and not Path(init).exists():
-        generator = load_shipped_generator(init)
-    else:
-        path = Path(init)
-        generator = keras.saving.load_model(
-            path / "generator.keras" if path.is_dir() else path, compile=False
-        )
+    generator = load_shipped_generator(init) if names_shipped_model(init) else load_generator(init)
     generator.save(out_path)
 
 
@@ -145,11 +137,12 @@ def pack(args):
         if data:
             (out / "val" / f"{index:05d}.webp").write_bytes(data)
             val_count += 1
-    fixed = tree_bytes() + wheels + folder_bytes(out) + 64 * 1024  # + pack.json, margin
+    tree = tree_bytes()
+    fixed = tree + wheels + folder_bytes(out) + 64 * 1024  # + pack.json, margin
     room = min(args.max_mb * 2**20, TRAVEL_LIMIT_BYTES - fixed)
     if room <= 0:
         raise SystemExit(
-            f"nothing fits: the tree ({tree_bytes() / 2**20:.1f} MiB), wheels and init model "
+            f"nothing fits: the tree ({tree / 2**20:.1f} MiB), wheels and init model "
             f"already take {fixed / 2**20:.1f} of {TRAVEL_LIMIT_BYTES / 2**20:.0f} MiB"
         )
     used = count = 0
@@ -179,7 +172,7 @@ def pack(args):
     # init.keras's budget, where kcolor.budget.init_budget looks for it (beside the model).
     budget = {"cumulative": record["init_budget"]}
     (out / "budget.json").write_text(json.dumps(budget, indent=2) + "\n", encoding="utf-8")
-    total = tree_bytes() + wheels + folder_bytes(out)
+    total = tree + wheels + folder_bytes(out)
     print(
         f"packed {count} training and {val_count} validation photos into {out} "
         f"({folder_bytes(out) / 2**20:.1f} MiB); travels: {total / 2**20:.1f} of "

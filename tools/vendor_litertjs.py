@@ -9,14 +9,17 @@ what the page needs is kept, in kcolor/web/static/vendor/litertjs/:
 - `core.js`: `@litertjs/core`'s ES module, with its one bare import of `@litertjs/wasm-utils`
   pointed at `./wasm-utils.js` (a Web Worker has no import map) and its source-map line dropped;
 - `wasm-utils.js`: `@litertjs/wasm-utils`'s ES module;
-- `wasm/litert_wasm_compat_internal.{js,wasm}`: the one wasm build the page loads: single
+- `wasm/litert_wasm_compat_internal.js` and `.wasm.gz`: the one wasm build the page loads, single
   threaded (threads need cross-origin isolation, and on 2 cores were no faster) and without
-  relaxed SIMD, so it runs in every browser with WebAssembly SIMD;
+  relaxed SIMD, so it runs in every browser with WebAssembly SIMD. The 9.3 MB `.wasm` is kept
+  gzipped (2.7 MB): `kcolor web` serves it with `Content-Encoding: gzip`; a plain static server
+  needs it unpacked once (`gunzip -k wasm/*.wasm.gz`);
 - `VERSION.json` (package versions, npm integrity, licence), `LICENSE` (Apache-2.0, the licence
   both packages declare; kept in the repo, as the packages ship no licence file), `SHA256SUMS`.
 """
 
 import argparse
+import gzip
 import hashlib
 import json
 import shutil
@@ -37,7 +40,7 @@ KEPT = (
     "core.js",
     "wasm-utils.js",
     f"wasm/{WASM_BUILD}.js",
-    f"wasm/{WASM_BUILD}.wasm",
+    f"wasm/{WASM_BUILD}.wasm.gz",
     "VERSION.json",
     "LICENSE",
 )
@@ -98,10 +101,12 @@ def vendor(version):
         (VENDOR / "core.js").write_text(core_js.replace(BARE_IMPORT, LOCAL_IMPORT) + "\n")
         utils_js = strip_source_map((utils / "dist" / "index.js").read_text(encoding="utf-8"))
         (VENDOR / "wasm-utils.js").write_text(utils_js + "\n")
-        for suffix in (".js", ".wasm"):
-            shutil.copyfile(
-                core / "wasm" / f"{WASM_BUILD}{suffix}", VENDOR / "wasm" / f"{WASM_BUILD}{suffix}"
-            )
+        wasm = core / "wasm" / WASM_BUILD
+        shutil.copyfile(wasm.with_suffix(".js"), VENDOR / "wasm" / f"{WASM_BUILD}.js")
+        # mtime 0: the same bytes on every refresh, so SHA256SUMS only changes with the package.
+        packed = gzip.compress(wasm.with_suffix(".wasm").read_bytes(), compresslevel=9, mtime=0)
+        (VENDOR / "wasm" / f"{WASM_BUILD}.wasm.gz").write_bytes(packed)
+        (VENDOR / "wasm" / f"{WASM_BUILD}.wasm").unlink(missing_ok=True)
         licences = {json.loads((p / "package.json").read_text())["license"] for p in (core, utils)}
         record = {
             package: {"version": info["version"], "integrity": info["integrity"]}

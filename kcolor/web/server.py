@@ -7,11 +7,13 @@ unless asked otherwise, serves GET and HEAD only, never lists folders, and serve
 - `/` and the app's files;
 - `/models.json`: the models the page may offer, `{"models": {precision: {"url", "bytes"}}}`;
 - `/models/NAME.tflite`: the shipped fp32, fp16 and int8 models (sha256-verified at start), or
-  the one file given with `--model`.
+  the one file given with `--model`;
+- LiteRT's `.wasm` from the `.wasm.gz` kept in the package (gzip-encoded to browsers).
 
 Standard library only: no TensorFlow, no Keras, nothing fetched from the internet.
 """
 
+import gzip
 import json
 import mimetypes
 import threading
@@ -94,26 +96,48 @@ class _Handler(SimpleHTTPRequestHandler):
                 return path, "application/octet-stream"
         return None
 
-    def _serve_model(self, head):
-        found = self._model_request()
-        if found is None:
-            return False
-        body, content_type = found
-        data = body if isinstance(body, bytes) else body.read_bytes()
+    def _packed_wasm(self):
+        """The `.wasm.gz` kept for a requested `.wasm` (the repo stores LiteRT's wasm gzipped)."""
+        route = self.path.split("?", 1)[0]
+        if not route.endswith(".wasm"):
+            return None
+        packed = Path(self.translate_path(route) + ".gz")
+        return packed if packed.is_file() else None
+
+    def _send(self, data, content_type, head, encoding=None):
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", content_type)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if not head:
             self.wfile.write(data)
+
+    def _serve_special(self, head):
+        """Models, models.json and the gzipped wasm; False when the path is a plain file."""
+        found = self._model_request()
+        if found is not None:
+            body, content_type = found
+            data = body if isinstance(body, bytes) else body.read_bytes()
+            self._send(data, content_type, head)
+            return True
+        packed = self._packed_wasm()
+        if packed is None:
+            return False
+        data = packed.read_bytes()
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            self._send(data, "application/wasm", head, encoding="gzip")
+        else:
+            self._send(gzip.decompress(data), "application/wasm", head)
         return True
 
     def do_GET(self):
-        if not self._serve_model(head=False):
+        if not self._serve_special(head=False):
             super().do_GET()
 
     def do_HEAD(self):
-        if not self._serve_model(head=True):
+        if not self._serve_special(head=True):
             super().do_HEAD()
 
     def log_message(self, format, *args):
