@@ -30,7 +30,7 @@ def main():
     import keras
     import tensorflow as tf
 
-    from kcolor.evaluation import evaluate
+    from kcolor.evaluation.protocols import evaluate
     from kcolor.models import build_generator
 
     with tempfile.TemporaryDirectory() as tmp:

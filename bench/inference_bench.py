@@ -23,7 +23,7 @@ RSS_CHILD = """
 import json, resource, sys, time
 import numpy as np
 from PIL import Image
-from kcolor.colorizer import Colorizer, colorize_file
+from kcolor.inference.colorizer import Colorizer, colorize_file
 colorizer = Colorizer.load(sys.argv[1])
 colorizer.colorize(np.zeros((64, 64, 3), np.uint8))  # warm-up: tracing, thread pools
 start = time.perf_counter()
@@ -48,7 +48,7 @@ def _latency_table(generator, x, tmp, calibration_data, size, head):
     import tensorflow as tf
     from ai_edge_litert.interpreter import Interpreter
 
-    from kcolor.export import export_tflite
+    from kcolor.inference.export import export_tflite
 
     forward = tf.function(lambda t: generator(t, training=False))
     seconds = _time_calls(lambda: forward(x).numpy())

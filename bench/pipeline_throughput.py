@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _list_file(folders, directory):
-    from kcolor.sources import parse_source
+    from kcolor.data.sources import parse_source
 
     lines = []
     for folder in folders:
@@ -31,7 +31,7 @@ def _list_file(folders, directory):
 
 
 def measure(source, image_size, batch_size, batches, warmup, training, cache):
-    from kcolor.data import PipelineStats, build_dataset
+    from kcolor.data.pipeline import PipelineStats, build_dataset
 
     stats = PipelineStats()
     ds = build_dataset(

@@ -26,11 +26,11 @@ def measure(arch, size, precision, batch_size, seconds, model_overrides, loss="l
     import keras
     import numpy as np
 
-    from kcolor import ab_bins
-    from kcolor.color_prior import ColorPrior
-    from kcolor.config import config_from_dict
-    from kcolor.throughput import training_rate
-    from kcolor.training import build_model
+    from kcolor.color import ab_bins
+    from kcolor.color.prior import ColorPrior
+    from kcolor.training.config import config_from_dict
+    from kcolor.training.model_build import build_model
+    from kcolor.training.throughput import training_rate
 
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bf16" else "float32")
     config = config_from_dict(
@@ -63,7 +63,7 @@ def measure(arch, size, precision, batch_size, seconds, model_overrides, loss="l
 
 def _one_backend(args):
     """Measure every case on the backend this process runs; print one JSON line per case."""
-    from kcolor.config import parse_set
+    from kcolor.training.config import parse_set
 
     overrides = parse_set(args.model)
     for arch in args.archs:

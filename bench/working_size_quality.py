@@ -23,10 +23,11 @@ def main():
 
     import numpy as np
 
-    from kcolor import color, metrics
-    from kcolor.colorizer import Colorizer
+    from kcolor.color import lab_ops
+    from kcolor.data.sources import parse_source
+    from kcolor.evaluation import metrics
     from kcolor.image_io import read_rgb
-    from kcolor.sources import parse_source
+    from kcolor.inference.colorizer import Colorizer
 
     photos = [read_rgb(p) for p in parse_source(args.data).paths]
     print(f"model {args.model}; {len(photos)} photos from {args.data} at full resolution")
@@ -38,8 +39,8 @@ def main():
         for rgb in photos:
             out = colorizer.colorize_array(rgb)
             psnr.append(float(metrics.psnr_rgb(out, rgb)))
-            lab_out = color.rgb_to_lab(out.astype(np.float32) / 255.0)
-            lab_in = color.rgb_to_lab(rgb.astype(np.float32) / 255.0)
+            lab_out = lab_ops.rgb_to_lab(out.astype(np.float32) / 255.0)
+            lab_in = lab_ops.rgb_to_lab(rgb.astype(np.float32) / 255.0)
             ab_mse.append(float(metrics.ab_mse(lab_out[..., 1:], lab_in[..., 1:])))
             colorful.append(float(metrics.colorfulness(out.astype(np.float32) / 255.0)))
         print(

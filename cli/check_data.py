@@ -24,8 +24,8 @@ def check_data(source, evaluation, limit, **data_kwargs):
     from kcolor.quiet import import_tensorflow
 
     import_tensorflow()
-    from kcolor.data import DataConfig, PipelineStats, build_dataset
-    from kcolor.inspect_data import summarize_batches
+    from kcolor.data.inspection import summarize_batches
+    from kcolor.data.pipeline import DataConfig, PipelineStats, build_dataset
 
     # Checking must not start a download of every split (COCO: ~25 GB, minutes of retries
     # offline): an unprepared TFDS dataset is a one-line error saying how to prepare it.

@@ -44,7 +44,7 @@ def color_prior(source, output, limit, subset, tfds_data_dir):
     import_tensorflow()
     import numpy as np
 
-    from kcolor.color_prior import compute_color_prior
+    from kcolor.data.color_counts import compute_color_prior
 
     try:
         prior = compute_color_prior(source, subset=subset, limit=limit, tfds_data_dir=tfds_data_dir)

@@ -68,7 +68,8 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     import sys
     from pathlib import Path
 
-    from kcolor.batch import check_writable, colorize_paths, is_output_file, plan_outputs
+    from kcolor.fileio import check_writable
+    from kcolor.inference.batch import colorize_paths, is_output_file, plan_outputs
 
     if backend == "tflite" and not (str(model).endswith(".tflite") or model == "default"):
         raise click.BadParameter(
@@ -92,7 +93,7 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     out_folder = Path(out).parent if is_output_file(out, inputs) else Path(out)
     try:
         check_writable(out_folder)
-        from kcolor.colorizer import Colorizer
+        from kcolor.inference.colorizer import Colorizer
 
         colorizer = Colorizer.load(model, size=size, backend=backend)
     except (OSError, ValueError) as err:

@@ -74,8 +74,8 @@ def evaluate(
     import json
     from pathlib import Path
 
-    from kcolor.evaluation import EvaluationError, format_table
-    from kcolor.evaluation import evaluate as run_evaluation
+    from kcolor.evaluation.protocols import EvaluationError, format_table
+    from kcolor.evaluation.protocols import evaluate as run_evaluation
     from kcolor.fileio import atomic_write_bytes
 
     names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None

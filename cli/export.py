@@ -51,7 +51,7 @@ def export(model, fmt, quantize, calibration_data, size, out):
     import_tensorflow()
     from pathlib import Path
 
-    from kcolor.export import (
+    from kcolor.inference.export import (
         PARITY_BARS_DB,
         ExportError,
         export_savedmodel,

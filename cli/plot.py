@@ -27,7 +27,7 @@ def plot(inputs, metrics_mode, out):
       kcolor plot runs/unet-mse runs/unet-l1 runs/unet-huber -o losses.png
       kcolor plot --metrics eval-standard.json -o metrics.png
     """
-    from kcolor.plots import plot_histories, plot_metrics
+    from kcolor.evaluation.plots import plot_histories, plot_metrics
 
     try:
         (plot_metrics if metrics_mode else plot_histories)(list(inputs), out)

@@ -129,8 +129,13 @@ def train(ctx, recipe, assignments, resume, **options):
     import os
     from pathlib import Path
 
-    from kcolor.backend import BACKEND_ENV, keep_tensorflow_out, require_backend, use_backend
-    from kcolor.config import resolve_config
+    from kcolor.training.backend import (
+        BACKEND_ENV,
+        keep_tensorflow_out,
+        require_backend,
+        use_backend,
+    )
+    from kcolor.training.config import resolve_config
 
     if resume and not options["run_dir"]:
         raise click.UsageError("--resume needs --run-dir RUN: the run folder to continue")
@@ -157,8 +162,9 @@ def train(ctx, recipe, assignments, resume, **options):
         if config.backend != "tensorflow":
             keep_tensorflow_out()
         use_backend(config.backend)  # before the first Keras import
-        from kcolor.training import TrainingError, resume_point
-        from kcolor.training import train as run_training
+        from kcolor.training.errors import TrainingError
+        from kcolor.training.run import resume_point
+        from kcolor.training.run import train as run_training
     except ValueError as err:
         raise click.ClickException(str(err)) from None
     try:
@@ -198,7 +204,7 @@ _PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data
 def _absolute_if_local(name, value):
     from pathlib import Path
 
-    from kcolor.shipped_generator import names_shipped_model
+    from kcolor.models.shipped_generator import names_shipped_model
 
     if name == "init_generator" and names_shipped_model(value):
         return value  # the shipped model, not a path

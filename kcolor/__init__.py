@@ -1,7 +1,7 @@
 """kcolor: colorize grayscale photos with Keras 3 / TensorFlow models.
 
 Importing `kcolor` is cheap: TensorFlow loads only when a module that needs it is imported
-(`kcolor.color`, `kcolor.data`, ...), so `kcolor --help` stays fast.
+(`kcolor.color.lab_ops`, `kcolor.data.pipeline`, ...), so `kcolor --help` stays fast.
 """
 
 from pathlib import Path
@@ -21,7 +21,7 @@ if (_CLONE_ROOT / "pyproject.toml").is_file() and (_CLONE_ROOT / "cli" / "main.p
 def __getattr__(name):
     """`from kcolor import Colorizer` without importing TensorFlow for everything else."""
     if name == "Colorizer":
-        from kcolor.colorizer import Colorizer
+        from kcolor.inference.colorizer import Colorizer
 
         return Colorizer
     raise AttributeError(f"module 'kcolor' has no attribute {name!r}")

@@ -1,6 +1,7 @@
 """Atomic file writes: a kill at any moment leaves the old file or the new one, never half."""
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -41,3 +42,40 @@ def atomic_write_bytes(path, data):
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+class UnwritableError(OSError):
+    """An output location that cannot be written; `str()` is the one line to show the user."""
+
+    def __str__(self):
+        return self.strerror
+
+
+def write_error(path, err):
+    """One line for a failed write: "cannot write to PATH: reason" (no traceback)."""
+    reason = (err.strerror if isinstance(err, OSError) else None) or str(err)
+    return f"cannot write to {path}: {reason}"
+
+
+def check_writable(folder):
+    """Create `folder` and prove a file can be written there; raises OSError naming it.
+
+    Commands call it (or `check_output_file`) before their work starts, so a read-only or
+    missing location fails in a second, not after an hour of scoring or training.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".kcolor-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise UnwritableError(err.errno, write_error(folder, err)) from None
+
+
+def check_output_file(path):
+    """`path` can be written as a file: not a folder, and its folder is writable."""
+    path = Path(path)
+    if path.is_dir():
+        raise UnwritableError(errno.EISDIR, f"cannot write to {path}: it is a folder, not a file")
+    check_writable(path.parent)

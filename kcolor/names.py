@@ -12,6 +12,6 @@ PROTOCOLS = ("standard", "seed")
 EVAL_METRICS = ("mse", "psnr", "ssim", "fid", "colorfulness", "auc", "cast")
 BACKENDS = ("tensorflow", "jax", "torch")
 
-# Huber loss delta on normalized ab (kcolor.losses explains the choice); here so the config
+# Huber loss delta on normalized ab (kcolor.training.losses explains the choice); here so the config
 # module needs no Keras import before the backend is chosen.
 HUBER_DELTA = 0.1

@@ -15,8 +15,8 @@ tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfigur
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kcolor.config import config_from_dict  # noqa: E402
-from kcolor.training import build_model  # noqa: E402
+from kcolor.training.config import config_from_dict  # noqa: E402
+from kcolor.training.model_build import build_model  # noqa: E402
 
 
 def one_step(config, strategy, initial_weights, batch, unscaled_l1):

@@ -93,7 +93,8 @@ def test_jax_gan_step_updates_both_networks_and_both_optimizers(tmp_path):
         import json
         import numpy as np
         import keras
-        from kcolor.models import ColorGAN, PatchDiscriminator, build_generator
+        from kcolor.models import PatchDiscriminator, build_generator
+        from kcolor.training.color_gan import ColorGAN
 
         keras.utils.set_random_seed(0)
         gan = ColorGAN(build_generator("default", filters=(4, 8)),
@@ -148,7 +149,7 @@ def test_data_parallel_over_two_virtual_cpu_devices(shared_data, tmp_path):
 
 
 def test_a_missing_backend_package_is_a_one_line_error(shared_data, tmp_path):
-    from kcolor.backend import require_backend
+    from kcolor.training.backend import require_backend
 
     try:
         import torch  # noqa: F401

@@ -8,12 +8,12 @@ from click.testing import CliRunner
 from kcolor.cli.main import main
 from skimage import color as skcolor
 
-from kcolor import ab_bins
-from kcolor.color_prior import ColorPrior
-from kcolor.losses import ColorClassLoss
-from kcolor.metrics import ab_auc
+from kcolor.color import ab_bins
+from kcolor.color.prior import ColorPrior
+from kcolor.evaluation.metrics import ab_auc
 from kcolor.models import build_generator
 from kcolor.models.annealed_mean import AnnealedMean
+from kcolor.training.losses import ColorClassLoss
 
 TINY = ["--set", "model.filters=[8,16]", "--image-size", "32", "--batch-size", "4"]
 
@@ -204,8 +204,8 @@ def test_evaluate_reports_auc(shared_data, small_run):
 
 
 def test_rebalance_mix_sets_the_loss_weights(centers):
-    from kcolor.config import config_from_dict
-    from kcolor.training import build_model
+    from kcolor.training.config import config_from_dict
+    from kcolor.training.model_build import build_model
 
     counts = np.random.default_rng(5).integers(0, 1000, len(centers))
     prior = ColorPrior.from_counts(centers, counts, images=1)
@@ -219,7 +219,7 @@ def test_rebalance_mix_sets_the_loss_weights(centers):
 
 
 def test_regression_term_adds_weighted_l1_of_the_decoded_colors(centers):
-    from kcolor.losses import decoded_regression_values
+    from kcolor.training.losses import decoded_regression_values
 
     rng = np.random.default_rng(6)
     ab_norm = rng.uniform(-0.5, 0.5, (2, 4, 4, 2)).astype(np.float32)
@@ -244,7 +244,7 @@ def test_regression_term_adds_weighted_l1_of_the_decoded_colors(centers):
 
 
 def test_neutral_chroma_matches_numpy_and_gray_scores_zero():
-    from kcolor.metrics import neutral_chroma_sums
+    from kcolor.evaluation.metrics import neutral_chroma_sums
 
     rng = np.random.default_rng(7)
     truth = rng.uniform(-8, 8, (3, 16, 16, 2))
@@ -261,7 +261,7 @@ def test_neutral_chroma_matches_numpy_and_gray_scores_zero():
 
 
 def test_evaluate_reports_cast_pooled_over_neutral_pixels(shared_data, small_run):
-    from kcolor.evaluation import evaluate
+    from kcolor.evaluation.protocols import evaluate
 
     result = evaluate(
         ["gray", str(small_run)],

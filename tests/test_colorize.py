@@ -212,7 +212,7 @@ def test_tflite_backend_and_savedmodel_colorize_at_full_resolution(
 def test_banded_bilinear_upsampling_matches_tf_image_resize():
     import tensorflow as tf
 
-    from kcolor.colorizer import _bilinear_coordinates
+    from kcolor.inference.colorizer import _bilinear_coordinates
 
     small = np.random.default_rng(0).random((37, 53, 2)).astype(np.float32)
     height, width = 301, 450
@@ -271,10 +271,10 @@ def test_unwritable_output_is_one_error_before_any_work(small_run, tmp_path):
 
 
 def test_ctrl_c_exits_130_and_says_what_was_written(small_run, tmp_path, monkeypatch):
-    import kcolor.colorizer
+    import kcolor.inference.colorizer
 
     photos = _photos(tmp_path / "in", ["a.png", "b.png", "c.png"])
-    real = kcolor.colorizer.colorize_file
+    real = kcolor.inference.colorizer.colorize_file
     calls = []
 
     def interrupted_on_second(*args, **kwargs):
@@ -283,7 +283,7 @@ def test_ctrl_c_exits_130_and_says_what_was_written(small_run, tmp_path, monkeyp
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(kcolor.colorizer, "colorize_file", interrupted_on_second)
+    monkeypatch.setattr(kcolor.inference.colorizer, "colorize_file", interrupted_on_second)
     out = tmp_path / "out"
     args = ["colorize", *map(str, photos), "-o", str(out), "--model", str(small_run)]
     result = CliRunner().invoke(main, args)

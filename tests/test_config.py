@@ -2,7 +2,7 @@
 
 import pytest
 
-from kcolor.config import config_from_dict, parse_set, resolve_config, write_config
+from kcolor.training.config import config_from_dict, parse_set, resolve_config, write_config
 
 
 def test_precedence_recipe_then_options_then_set(tmp_path):

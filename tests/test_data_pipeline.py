@@ -8,7 +8,13 @@ import pytest
 import tensorflow as tf
 from fixtures_images import EXPECTED
 
-from kcolor.data import DataConfig, PipelineStats, build_dataset, is_grayscale, resize_short_side
+from kcolor.data.pipeline import (
+    DataConfig,
+    PipelineStats,
+    build_dataset,
+    is_grayscale,
+    resize_short_side,
+)
 from kcolor.image_io import read_rgb
 
 
@@ -19,7 +25,7 @@ def _collect(ds):
 
 def test_folder_with_bad_files_is_read_to_the_end(awkward_folder, caplog):
     stats = PipelineStats()
-    with caplog.at_level(logging.WARNING, logger="kcolor.data"):
+    with caplog.at_level(logging.WARNING, logger="kcolor.data.pipeline"):
         ds = build_dataset(
             str(awkward_folder), image_size=32, batch_size=3, training=False, stats=stats
         )
@@ -98,7 +104,7 @@ def test_eval_center_crop_is_the_middle_of_the_resized_photo(shared_data):
     resized = tf.round(tf.clip_by_value(resize_short_side(read_rgb(path), 64), 0, 255))
     top = (resized.shape[0] - 64) // 2
     left = (resized.shape[1] - 64) // 2
-    from kcolor.color import rgb_to_normalized_lab
+    from kcolor.color.lab_ops import rgb_to_normalized_lab
 
     expected, _ = rgb_to_normalized_lab(resized[top : top + 64, left : left + 64] / 255.0)
     np.testing.assert_allclose(l_norm[0].numpy(), expected.numpy(), atol=1e-5)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from kcolor.data import build_dataset
+from kcolor.data.pipeline import build_dataset
 
 
 @pytest.fixture

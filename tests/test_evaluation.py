@@ -10,9 +10,9 @@ from PIL import Image
 from skimage import color as skcolor
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from kcolor import metrics
-from kcolor.data import build_dataset
-from kcolor.evaluation import EvaluationError, evaluate
+from kcolor.data.pipeline import build_dataset
+from kcolor.evaluation import metrics
+from kcolor.evaluation.protocols import EvaluationError, evaluate
 
 
 def _photo_pairs(shared_data):
@@ -71,7 +71,7 @@ def test_gray_baseline_on_coco_val2017_matches_an_independent_computation(shared
     # Independent: scikit-image's Lab conversion and PSNR on the same evaluation crops.
     psnrs, seed_mse = [], []
     for l_norm, ab_norm in build_dataset(data, image_size=256, batch_size=16, training=False):
-        from kcolor.color import normalized_lab_to_rgb
+        from kcolor.color.lab_ops import normalized_lab_to_rgb
 
         crops = np.round(normalized_lab_to_rgb(l_norm, ab_norm).numpy() * 255).astype(np.uint8)
         lab = skcolor.rgb2lab(crops)
@@ -103,7 +103,7 @@ def test_cli_scores_gray_run_keras_and_tflite_and_writes_json(
     import keras
     import tensorflow as tf
 
-    import kcolor.models  # noqa: F401
+    import kcolor.models.presets  # noqa: F401
 
     monkeypatch.setenv("KCOLOR_INCEPTION_WEIGHTS", str(tmp_path / "absent.h5"))
     generator = keras.saving.load_model(small_run / "generator.keras")
@@ -166,12 +166,12 @@ def test_explicit_fid_without_weights_and_bad_models_are_clear_errors(
     with pytest.raises(EvaluationError, match="unknown metric"):
         evaluate(["gray"], data, metric_names=["lpips"], progress=False)
     # A bad model or data source is reported before the Inception weights are looked for.
-    import kcolor.evaluation
+    import kcolor.evaluation.protocols
 
     def no_download(*args):
         raise AssertionError("Inception weights fetched before the arguments were checked")
 
-    monkeypatch.setattr(kcolor.evaluation, "resolve_inception_weights", no_download)
+    monkeypatch.setattr(kcolor.evaluation.protocols, "resolve_inception_weights", no_download)
     with pytest.raises(EvaluationError, match="no such model"):
         evaluate([str(tmp_path / "nope.keras")], data, metric_names=["fid"], progress=False)
     (tmp_path / "empty").mkdir()
@@ -202,7 +202,7 @@ def test_plot_loss_curves_and_metric_bars(small_run, tmp_path):
     result = CliRunner().invoke(main, ["plot", str(small_run), str(small_run), "-o", str(curves)])
     assert result.exit_code == 0, result.output
     assert Image.open(curves).size[0] > 100
-    from kcolor.plots import history_figure
+    from kcolor.evaluation.plots import history_figure
 
     lines = history_figure([small_run]).axes[0].get_lines()  # a one-epoch run: markers only
     assert lines and all(line.get_marker() not in (None, "None", "") for line in lines)

@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from kcolor.fid import GaussianStats, InceptionFeatures, frechet_distance, frechet_distance_eig
+from kcolor.evaluation.fid import (
+    GaussianStats,
+    InceptionFeatures,
+    frechet_distance,
+    frechet_distance_eig,
+)
 
 
 def test_closed_form_for_diagonal_gaussians():
@@ -65,7 +70,7 @@ def test_inception_features_shapes_layer_and_determinism(random_inception):
 
 
 def test_missing_weights_file_is_a_clear_error(tmp_path):
-    from kcolor.fid import InceptionWeightsUnavailable, resolve_inception_weights
+    from kcolor.evaluation.fid import InceptionWeightsUnavailable, resolve_inception_weights
 
     with pytest.raises(InceptionWeightsUnavailable, match="not found"):
         resolve_inception_weights(str(tmp_path / "nope.h5"))

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from kcolor.losses import HUBER_DELTA, AdversarialLoss, build_regression_loss, huber_values
+from kcolor.training.losses import HUBER_DELTA, AdversarialLoss, build_regression_loss, huber_values
 
 Y_TRUE = np.array([[0.0, 0.5], [0.2, -0.3]], "float32")
 Y_PRED = np.array([[0.05, 0.1], [0.2, 0.3]], "float32")  # residuals 0.05, 0.4, 0, 0.6

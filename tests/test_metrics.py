@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from kcolor.metrics import colorfulness
+from kcolor.evaluation.metrics import colorfulness
 
 
 def _reference_colorfulness(rgb255):

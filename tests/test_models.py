@@ -8,11 +8,11 @@ import pytest
 
 from kcolor.models import (
     CNNColorizer,
-    ColorGAN,
     PatchDiscriminator,
     UNetColorizer,
     build_generator,
 )
+from kcolor.training.color_gan import ColorGAN
 
 TINY = {
     "cnn": lambda: CNNColorizer(filters=(4, 8)),
@@ -166,8 +166,8 @@ def test_semantic_prior_is_frozen_imagenet_and_round_trips(mobilenet_weights, tm
     _litert_interpreter(generator, tmp_path / "semantic.tflite")
     # Its SavedModel (batch-1 signature, whose graph holds that batch in a Reshape) scores a
     # batch of photos as evaluate feeds them.
-    from kcolor.export import export_savedmodel
-    from kcolor.predictors import SavedModelGenerator
+    from kcolor.inference.export import export_savedmodel
+    from kcolor.models.predictors import SavedModelGenerator
 
     export_savedmodel(generator, tmp_path / "semantic-savedmodel", size=64)
     served = SavedModelGenerator(tmp_path / "semantic-savedmodel", "semantic")

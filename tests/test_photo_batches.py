@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from fixtures_images import EXPECTED
 
-from kcolor.data import build_dataset
-from kcolor.data_config import DataConfig
-from kcolor.photo_batches import PhotoBatches
-from kcolor.pipeline_stats import PipelineStats
+from kcolor.data.config import DataConfig
+from kcolor.data.photo_batches import PhotoBatches
+from kcolor.data.pipeline import build_dataset
+from kcolor.data.stats import PipelineStats
 
 
 @pytest.mark.parametrize("cache", [False, True])

@@ -13,7 +13,7 @@ import kcolor.shipped as shipped
 @pytest.fixture
 def fake_release(small_run, tmp_path, monkeypatch):
     """A release of the small test model laid out like the real one, in a temporary folder."""
-    from kcolor.export import export_savedmodel, export_tflite, load_generator
+    from kcolor.inference.export import export_savedmodel, export_tflite, load_generator
 
     generator = load_generator(small_run)
     saved_root, tflite_root = tmp_path / "savedmodels", tmp_path / "tflite"
@@ -101,15 +101,15 @@ def test_the_shipped_default_rebuilds_as_a_trainable_keras_generator():
     SavedModel paints, so a campaign can restart from the release when its run folder is lost."""
     import tensorflow as tf
 
-    from kcolor import color
-    from kcolor.shipped_generator import load_shipped_generator
+    from kcolor.color import lab_ops
+    from kcolor.models.shipped_generator import load_shipped_generator
 
     generator = load_shipped_generator("default")
     saved = tf.saved_model.load(str(shipped.shipped_model_path("default")))
     lightness = np.random.default_rng(8).uniform(0, 100, (1, 256, 256, 1)).astype(np.float32)
     expected = saved.signatures["colorize"](lightness=tf.constant(lightness))["ab"].numpy()
-    l_norm = (lightness - color.L_CENTER) / color.L_SCALE
-    ours = np.asarray(generator(l_norm, training=False)) * color.AB_SCALE
+    l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
+    ours = np.asarray(generator(l_norm, training=False)) * lab_ops.AB_SCALE
     assert np.abs(ours - expected).max() < 1e-3
     assert np.abs(expected).max() > 1.0  # real colors, not an empty model
     assert len(generator.trainable_weights) > 0
@@ -134,8 +134,8 @@ def test_export_saves_each_weight_once_and_the_generator_rebuilds_from_it(
     """Issue 19, item 16: the SavedModel held every weight twice (16 MB for 2 M parameters)."""
     import tensorflow as tf
 
-    from kcolor.export import export_savedmodel, load_generator, variable_order
-    from kcolor.shipped_generator import config_for_manifest, load_shipped_generator
+    from kcolor.inference.export import export_savedmodel, load_generator, variable_order
+    from kcolor.models.shipped_generator import config_for_manifest, load_shipped_generator
 
     generator = load_generator(small_run)
     folder = tmp_path / "savedmodels" / "default"

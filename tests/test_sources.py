@@ -2,7 +2,7 @@
 
 import pytest
 
-from kcolor.sources import FileSource, TFDSSource, hash_fraction, parse_source, split_relpaths
+from kcolor.data.sources import FileSource, TFDSSource, hash_fraction, parse_source, split_relpaths
 
 
 def test_tfds_source_strings():

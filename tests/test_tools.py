@@ -162,7 +162,7 @@ def test_gpu_pack_travels_and_its_train_step_runs_under_jax(shared_data, tmp_pat
     import subprocess
     import sys
 
-    from kcolor.color_prior import compute_color_prior
+    from kcolor.data.color_counts import compute_color_prior
 
     tool = _tool("gpu_campaign")
     pack = tmp_path / "pack"
@@ -220,7 +220,7 @@ def test_campaign_lists_hold_out_both_validation_splits(tmp_path):
 
 
 def test_campaign_chains_stages_and_skips_finished_ones(tmp_path):
-    from kcolor import budget
+    from kcolor.training import budget
 
     tool = _tool("campaign")
     stages = [

@@ -14,8 +14,10 @@ import pytest
 from click.testing import CliRunner
 from kcolor.cli.main import main
 
-from kcolor.config import config_from_dict
-from kcolor.training import TrainingError, build_model, train
+from kcolor.training.config import config_from_dict
+from kcolor.training.errors import TrainingError
+from kcolor.training.model_build import build_model
+from kcolor.training.run import train
 
 TINY_GAN = ["--set", "gan.d_filters=[4,8]", "--set", "model.filters=[4,8]"]
 
@@ -155,7 +157,7 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_good_checkpoints(
 ):
     import tensorflow as tf
 
-    import kcolor.training as training
+    import kcolor.training.model_build as model_build
 
     class NaNAfterFirstEpoch(keras.losses.Loss):
         def __init__(self):
@@ -167,7 +169,7 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_good_checkpoints(
             poison = tf.where(self.calls > 3, np.nan, 0.0)
             return tf.reduce_mean(tf.abs(y_true - y_pred), axis=-1) + poison
 
-    monkeypatch.setattr(training, "build_regression_loss", lambda *a: NaNAfterFirstEpoch())
+    monkeypatch.setattr(model_build, "build_regression_loss", lambda *a: NaNAfterFirstEpoch())
     run = tmp_path / "run"
     config = config_from_dict(
         {
@@ -295,17 +297,17 @@ def test_generator_keeps_the_best_validation_epoch_unless_told_otherwise(
 
 
 def test_learning_rate_warms_up_then_follows_a_cosine():
-    from kcolor.training import _learning_rate
+    from kcolor.training.model_build import learning_rate
 
     config = config_from_dict({"data": "x", "lr": 1e-3, "warmup_fraction": 0.1})
-    schedule = _learning_rate(1e-3, config, total_steps=1000)
+    schedule = learning_rate(1e-3, config, total_steps=1000)
     at = [float(schedule(step)) for step in (0, 50, 100, 550, 1000)]
     assert at[0] == 0.0 and at[1] == pytest.approx(5e-4) and at[2] == pytest.approx(1e-3)
     # Halfway through the decay: (1 + cos(pi / 2)) / 2 of the way from lr to lr / 100.
     assert at[3] == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5), rel=1e-3)
     assert at[4] == pytest.approx(1e-5, rel=1e-3)
     constant = config_from_dict({"data": "x", "lr_schedule": "constant"})
-    assert _learning_rate(1e-3, constant, total_steps=1000) == 1e-3
+    assert learning_rate(1e-3, constant, total_steps=1000) == 1e-3
 
 
 @pytest.mark.parametrize("size, nearest", [(50, "48 or 64"), (8, "16")])
@@ -340,12 +342,12 @@ def test_resume_from_another_directory_says_where_it_continues(shared_data, tmp_
 
 
 def test_backups_come_at_least_four_times_an_epoch():
-    from kcolor.training import _backup_every
+    from kcolor.training.run import backup_every
 
     config = config_from_dict({"data": "x", "epochs": 2})
-    assert _backup_every(config, total_steps=2 * 30) == 7  # small data: every 7 of 30 steps
-    assert _backup_every(config, total_steps=2 * 5000) == 200  # large: backup_every_steps
-    assert _backup_every(config, total_steps=None) == 200
+    assert backup_every(config, total_steps=2 * 30) == 7  # small data: every 7 of 30 steps
+    assert backup_every(config, total_steps=2 * 5000) == 200  # large: backup_every_steps
+    assert backup_every(config, total_steps=None) == 200
 
 
 def test_redirected_training_log_has_plain_lines(shared_data, tmp_path):
@@ -365,8 +367,8 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     adds what the init generator's run folder recorded."""
     import json
 
-    from kcolor import budget
-    from kcolor.callbacks import BudgetRecorder, NaNGuard
+    from kcolor.training import budget
+    from kcolor.training.callbacks import BudgetRecorder, NaNGuard
 
     init_run = tmp_path / "stage0"
     init_run.mkdir()

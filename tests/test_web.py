@@ -115,7 +115,7 @@ def _agreement(browser_png, cli_png):
 
 
 def _chroma(png):
-    from kcolor import lab_math
+    from kcolor.color import lab_math
 
     rgb = np.asarray(Image.open(png).convert("RGB"), np.float32) / 255.0
     lab = lab_math.rgb_to_lab(rgb)
@@ -270,10 +270,10 @@ def test_cli_port_in_use_is_one_line_and_ctrl_c_stops_cleanly():
 
 def test_page_resize_and_lab_math_match_pillow_and_kcolor_exactly(app, browser):
     """The page's own pipeline functions against Pillow's BILINEAR resize (bit-exact) and
-    kcolor.lab_math (within 1 level), run in the browser on random images."""
+    kcolor.color.lab_math (within 1 level), run in the browser on random images."""
     import base64
 
-    from kcolor import lab_math
+    from kcolor.color import lab_math
 
     context = browser.new_context()
     page = context.new_page()

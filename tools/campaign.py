@@ -28,7 +28,7 @@ STAGES_FILE = REPO_ROOT / "configs" / "campaign" / "stages.yaml"
 
 def stage_done(run_dir, recipe_epochs):
     """A stage is done when its generator is saved and its budget counts every epoch."""
-    from kcolor.budget import read_budget
+    from kcolor.training.budget import read_budget
 
     budget = read_budget(run_dir)
     return (
@@ -40,7 +40,7 @@ def stage_done(run_dir, recipe_epochs):
 
 def stage_commands(stages, root, lists, init, color_prior, assignments):
     """`(name, run_dir, argv or None)` per stage; None for a finished stage."""
-    from kcolor.config import read_yaml
+    from kcolor.training.config import read_yaml
 
     plan, previous = [], init
     for stage in stages:
@@ -61,7 +61,7 @@ def stage_commands(stages, root, lists, init, color_prior, assignments):
 
 
 def main(argv=None):
-    from kcolor.config import read_yaml
+    from kcolor.training.config import read_yaml
 
     runs_root = Path(os.environ.get("KCOLOR_RUNS", REPO_ROOT / "runs"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a script from a clone: use this clone's kcolor
 
-from kcolor.sources import hash_fraction, split_relpaths  # noqa: E402
+from kcolor.data.sources import hash_fraction, split_relpaths  # noqa: E402
 
 GENERAL_SETS = ("imagenet_sample_1000", "ade20k_val", "coco_train2017", "bsds500")
 SMALL_SETS = ("intel_scenes", "sports100", "pets")

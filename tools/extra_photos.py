@@ -30,9 +30,9 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # run as a script from a clone: use this clone's kcolor
 
+from kcolor.color.photo_filters import is_grayscale  # noqa: E402
 from kcolor.fileio import atomic_path  # noqa: E402
 from kcolor.image_io import ImageDecodeError, is_image_path, read_rgb  # noqa: E402
-from kcolor.photo_filters import is_grayscale  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,8 @@ def encode_photo(path, short_side, quality):
     bilinear, as PhotoBatches resizes), or None for a file the pipeline would skip."""
     from PIL import Image
 
+    from kcolor.color.photo_filters import is_grayscale
     from kcolor.image_io import ImageDecodeError, read_rgb
-    from kcolor.photo_filters import is_grayscale
 
     try:
         rgb = read_rgb(path)
@@ -93,7 +93,7 @@ def encode_photo(path, short_side, quality):
 
 
 def _list_paths(source):
-    from kcolor.sources import parse_source
+    from kcolor.data.sources import parse_source
 
     parsed = parse_source(source)
     return [parsed.root / rel for rel in parsed.relpaths]
@@ -101,7 +101,7 @@ def _list_paths(source):
 
 def _ordered_by_hash(paths):
     """A fixed shuffle (by path name hash), so a smaller pack is a prefix of a larger one."""
-    from kcolor.sources import hash_fraction
+    from kcolor.data.sources import hash_fraction
 
     return sorted(paths, key=lambda p: hash_fraction(Path(p).name))
 
@@ -109,16 +109,16 @@ def _ordered_by_hash(paths):
 def write_init_generator(init, out_path):
     """The starting generator as a `.keras` file: a run folder's, a `.keras` file, or the
     shipped model's (rebuilt with TensorFlow here, as the GPU machine has none)."""
-    from kcolor.export import load_generator
-    from kcolor.shipped_generator import load_shipped_generator, names_shipped_model
+    from kcolor.inference.export import load_generator
+    from kcolor.models.shipped_generator import load_shipped_generator, names_shipped_model
 
     generator = load_shipped_generator(init) if names_shipped_model(init) else load_generator(init)
     generator.save(out_path)
 
 
 def pack(args):
-    from kcolor.budget import init_budget
-    from kcolor.config import read_yaml
+    from kcolor.training.budget import init_budget
+    from kcolor.training.config import read_yaml
 
     if args.image_size is None:
         args.image_size = int(read_yaml(PACK_RECIPE)["image_size"])
@@ -169,7 +169,7 @@ def pack(args):
         "recipe": PACK_RECIPE.relative_to(REPO_ROOT).as_posix(),
     }
     (out / "pack.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    # init.keras's budget, where kcolor.budget.init_budget looks for it (beside the model).
+    # init.keras's budget, where kcolor.training.budget.init_budget looks for it (beside the model).
     budget = {"cumulative": record["init_budget"]}
     (out / "budget.json").write_text(json.dumps(budget, indent=2) + "\n", encoding="utf-8")
     total = tree + wheels + folder_bytes(out)
@@ -190,8 +190,8 @@ def measure_rate(config, prior, seconds):
     compile), to size a run that fills the lease."""
     import numpy as np
 
-    from kcolor.throughput import training_rate
-    from kcolor.training import build_model
+    from kcolor.training.model_build import build_model
+    from kcolor.training.throughput import training_rate
 
     model, _, _ = build_model(config, has_validation=False, color_prior=prior)
     size, batch = config.image_size, config.batch_size
@@ -215,15 +215,15 @@ def plan_steps(rate, seconds, batch_size, photos, max_passes, epochs):
 
 def train(args):
     started = time.monotonic()
-    from kcolor.backend import keep_tensorflow_out, use_backend
+    from kcolor.training.backend import keep_tensorflow_out, use_backend
 
     backend = os.environ.get("KERAS_BACKEND", "jax")
     if backend != "tensorflow":
         keep_tensorflow_out()  # as `kcolor train --backend jax` does; the GPU machine has none
     use_backend(backend)
-    from kcolor.color_prior import ColorPrior
-    from kcolor.config import config_from_dict, read_yaml
-    from kcolor.training import train as train_run
+    from kcolor.color.prior import ColorPrior
+    from kcolor.training.config import config_from_dict, read_yaml
+    from kcolor.training.run import train as train_run
 
     pack_dir = Path(args.pack).resolve()
     record = json.loads((pack_dir / "pack.json").read_text(encoding="utf-8"))

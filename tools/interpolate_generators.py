@@ -40,7 +40,7 @@ def main():
     parser.add_argument("-o", "--out", required=True, help=".keras file to write")
     args = parser.parse_args()
 
-    from kcolor.export import load_generator
+    from kcolor.inference.export import load_generator
 
     blend = interpolate(load_generator(args.model_a), load_generator(args.model_b), args.alpha)
     blend.save(args.out)

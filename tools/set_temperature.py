@@ -31,7 +31,7 @@ def main():
     parser.add_argument("out", help=".keras file to write")
     args = parser.parse_args()
     from kcolor.fileio import atomic_path
-    from kcolor.predictors import load_keras_model
+    from kcolor.models.predictors import load_keras_model
 
     copy = with_temperature(load_keras_model(args.model), args.temperature)
     with atomic_path(args.out, prefix=".tmp-", suffix="") as tmp:

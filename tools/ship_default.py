@@ -83,18 +83,18 @@ def main():
     )
     args = parser.parse_args()
 
-    from kcolor.budget import add_budgets, describe, read_budget
-    from kcolor.evaluation import evaluate, format_table
-    from kcolor.export import (
+    from kcolor.evaluation.protocols import evaluate, format_table
+    from kcolor.inference.export import (
         export_savedmodel,
         export_tflite,
         load_generator,
         parity_psnr,
         variable_order,
     )
-    from kcolor.model_costs import model_costs
+    from kcolor.models.costs import model_costs
+    from kcolor.models.shipped_generator import config_for_manifest
     from kcolor.shipped import file_sha256, tree_sha256
-    from kcolor.shipped_generator import config_for_manifest
+    from kcolor.training.budget import add_budgets, describe, read_budget
 
     generator = load_generator(args.generator)
     saved = REPO / "savedmodels" / "default"

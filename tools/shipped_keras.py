@@ -25,7 +25,7 @@ def main():
     if not args.out.endswith(".keras"):
         raise SystemExit(f"{args.out}: the file name must end in .keras")
     from kcolor.fileio import atomic_path
-    from kcolor.shipped_generator import load_shipped_generator
+    from kcolor.models.shipped_generator import load_shipped_generator
 
     generator = load_shipped_generator(args.name)
     with atomic_path(args.out, prefix=".tmp-", suffix="") as tmp:

@@ -5,75 +5,40 @@
 | `cnn`     | CNNColorizer((32, 64, 128, 256))        | no skips; the study's CNN without its FC   |
 | `unet`    | UNetColorizer((20, 40, 80, 160, 320))   | the study's U-Net: 4 down, 4 up, ~2.8 M    |
 | `default` | UNetColorizer((16, 32, 64, 128, 192))   | lean generator for CPUs and phones         |
-| `gan`     | ColorGAN(generator, PatchDiscriminator) | generator: `gan_generator` (default lean)  |
+| `gan`     | ColorGAN(generator, PatchDiscriminator) | kcolor.training.color_gan; lean generator  |
 
-Measured parameters and FLOPs: docs/models.md.
+Measured parameters and FLOPs: docs/models.md (`costs`). Beside the architectures: the
+predictors that run a saved generator (.keras, SavedModel, .tflite) and the rebuild of the
+shipped generator for fine-tuning (`shipped_generator`). The GAN wrapper is training-only and
+lives in kcolor.training.color_gan.
+
+Importing the package is cheap (no Keras): its names load on first use, so the TensorFlow-free
+.tflite path can use `kcolor.models.predictors`. `import kcolor.models.presets` registers the
+architectures for `.keras` loading.
+
+May import kcolor.color, kcolor.data and the shared top-level modules; nothing from training,
+evaluation or inference.
 """
 
-from kcolor.models.cnn_colorizer import CNNColorizer
-from kcolor.models.color_gan import ColorGAN
-from kcolor.models.patch_discriminator import PatchDiscriminator
-from kcolor.models.unet_colorizer import UNetColorizer
-from kcolor.names import ARCHS, GENERATOR_ARCHS
+import importlib
 
-# Constructor arguments of each named generator; `kcolor train --set model.filters=[...]` overrides.
-GENERATOR_PRESETS = {
-    "cnn": (CNNColorizer, {"filters": (32, 64, 128, 256)}),
-    "unet": (UNetColorizer, {"filters": (20, 40, 80, 160, 320)}),
-    "default": (UNetColorizer, {"filters": (16, 32, 64, 128, 192)}),
+_LAZY = {
+    "ARCHS": "kcolor.names",
+    "GENERATOR_ARCHS": "kcolor.names",
+    "CNNColorizer": "kcolor.models.cnn_colorizer",
+    "PatchDiscriminator": "kcolor.models.patch_discriminator",
+    "UNetColorizer": "kcolor.models.unet_colorizer",
+    "GENERATOR_PRESETS": "kcolor.models.presets",
+    "build_generator": "kcolor.models.presets",
+    "check_image_size": "kcolor.models.presets",
+    "generator_size_multiple": "kcolor.models.presets",
 }
 
-
-# A class head reads the decoder at half size: at full size its 262 logits per pixel cost more
-# than the rest of the lean U-Net's training step (docs/training.md).
-CLASS_HEAD_PRESET = {"head": "classification", "head_stride": 2}
+__all__ = sorted(_LAZY)
 
 
-def build_generator(arch, head="regression", **overrides):
-    """A fresh generator for `arch` ("cnn", "unet" or "default") with a "regression" or
-    "classification" head, preset arguments overridden."""
-    if arch not in GENERATOR_PRESETS:
-        raise ValueError(f"generator arch must be one of {GENERATOR_ARCHS}, got {arch!r}")
-    cls, preset = GENERATOR_PRESETS[arch]
-    head_preset = CLASS_HEAD_PRESET if head == "classification" else {"head": head}
-    return cls(**{**preset, **head_preset, **overrides})
-
-
-def generator_size_multiple(arch, **overrides):
-    """Crop sides a generator of `arch` accepts are multiples of this (computed without
-    building it: the pooling stages of its preset or overridden filters)."""
-    if arch not in GENERATOR_PRESETS:
-        raise ValueError(f"generator arch must be one of {GENERATOR_ARCHS}, got {arch!r}")
-    cls, preset = GENERATOR_PRESETS[arch]
-    stages = len(overrides.get("filters", preset["filters"]))
-    multiple = 2 ** (stages - 1) if cls is UNetColorizer else 2**stages
-    if overrides.get("semantic"):
-        multiple = max(multiple, 32)  # the ImageNet encoder's deepest map is at 1/32
-    return multiple
-
-
-def check_image_size(size, arch, **overrides):
-    """Raise ValueError naming the nearest valid sizes when `size` does not fit `arch`."""
-    multiple = generator_size_multiple(arch, **overrides)
-    if size % multiple == 0 and size >= multiple:
-        return
-    below = max(multiple, size // multiple * multiple)
-    above = below + multiple if below <= size else below
-    nearest = f"{below} or {above}" if below < size else f"{above}"
-    raise ValueError(
-        f"image size {size} does not fit the {arch} generator: it needs a multiple of "
-        f"{multiple}; nearest: {nearest}"
-    )
-
-
-__all__ = [
-    "ARCHS",
-    "GENERATOR_ARCHS",
-    "CNNColorizer",
-    "ColorGAN",
-    "PatchDiscriminator",
-    "UNetColorizer",
-    "build_generator",
-    "check_image_size",
-    "generator_size_multiple",
-]
+def __getattr__(name):
+    """`from kcolor.models import build_generator` imports Keras only then."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'kcolor.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(_LAZY[name]), name)

@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from kcolor.ab_bins import annealed_mean
+from kcolor.color.ab_bins import annealed_mean
 
 
 @keras.saving.register_keras_serializable(package="kcolor")

@@ -3,8 +3,8 @@
 import keras
 from keras import layers
 
-from kcolor import ab_bins
-from kcolor.lab_scale import AB_SCALE
+from kcolor.color import ab_bins
+from kcolor.color.lab_scale import AB_SCALE
 from kcolor.models.annealed_mean import AnnealedMean
 
 NORMS = ("batch", "group", "instance", "none")
@@ -63,7 +63,7 @@ def apply_ab_head(x, name="ab_head"):
 def apply_class_head(x, temperature=ab_bins.TEMPERATURE):
     """1x1 conv to one logit per ab bin (layer `ab_logits`), decoded by the annealed mean.
 
-    Training fits the logits (`kcolor.losses.ColorClassLoss`); the model's output stays
+    Training fits the logits (`kcolor.training.losses.ColorClassLoss`); the model's output stays
     normalized ab, so evaluation, colorize and export see a regression model.
     """
     centers = ab_bins.in_gamut_bins()

@@ -2,7 +2,7 @@
 
 import keras
 
-from kcolor.ab_bins import TEMPERATURE
+from kcolor.color.ab_bins import TEMPERATURE
 from kcolor.models.blocks import (
     apply_conv_block,
     apply_output_head,
@@ -26,7 +26,7 @@ class CNNColorizer(keras.Model):
         conv: "plain" or "separable" 3x3 convolutions.
         norm: "batch", "group", "instance" or "none".
         head: "regression" (tanh ab) or "classification" (ab-bin logits decoded by the
-            annealed mean at `temperature`; see kcolor.ab_bins).
+            annealed mean at `temperature`; see kcolor.color.ab_bins).
         head_stride: 1, or 2, 4, ...: the head reads the decoder at 1/head_stride of the input
             size and its ab are upsampled bilinearly.
     """

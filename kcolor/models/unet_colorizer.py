@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from kcolor.ab_bins import TEMPERATURE
+from kcolor.color.ab_bins import TEMPERATURE
 from kcolor.models.blocks import (
     apply_conv_block,
     apply_output_head,
@@ -28,7 +28,7 @@ class UNetColorizer(keras.Model):
         norm: "batch", "group", "instance" or "none".
         dropout: dropout rate in the bottleneck (0 disables).
         head: "regression" (tanh ab) or "classification" (ab-bin logits decoded by the
-            annealed mean at `temperature`; see kcolor.ab_bins).
+            annealed mean at `temperature`; see kcolor.color.ab_bins).
         head_stride: 1, or 2, 4, ...: the head reads the decoder at 1/head_stride of the input
             size and its ab are upsampled bilinearly (Zhang et al. predict at 1/4). A class head
             at full size costs more than the rest of a lean U-Net's training step.

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from kcolor import lab_math
+from kcolor.color import lab_math
 from kcolor.image_io import ImageDecodeError, open_image, to_rgb_array
-from kcolor.predictors import load_predictor
+from kcolor.models.predictors import load_predictor
 
 DEFAULT_SIZE = 256
 _BAND_ROWS = 512  # rows joined at a time: ~50 MB of float32 temporaries for a 6000-px-wide photo
@@ -48,7 +48,7 @@ class Colorizer:
         """A Colorizer for "default" (the shipped model, sha256-verified), a run folder,
         `.keras`, SavedModel folder or `.tflite`. The shipped model runs as its fp32 `.tflite`
         (no TensorFlow or Keras import) unless `backend="keras"` asks for its SavedModel;
-        `.tflite` paths always run in LiteRT (`kcolor.predictors.load_predictor`)."""
+        `.tflite` paths always run in LiteRT (`kcolor.models.predictors.load_predictor`)."""
         return cls(load_predictor(str(model), num_threads=num_threads, backend=backend), size=size)
 
     def colorize(self, image):

@@ -49,7 +49,7 @@ def generator_config(name="default"):
 
 
 def shipped_budget(name="default"):
-    """The training budget recorded for a shipped model (kcolor.budget's keys), or None."""
+    """The training budget recorded for a shipped model (kcolor.training.budget's keys), or None."""
     from kcolor.shipped import _manifest
 
     return _manifest().get(name, {}).get("budget")
@@ -68,7 +68,7 @@ def load_shipped_generator(name="default"):
     import keras
     import tensorflow as tf
 
-    import kcolor.models  # noqa: F401  (registers kcolor's classes)
+    import kcolor.models.presets  # noqa: F401  (registers kcolor's classes)
     from kcolor.shipped import shipped_model_path
 
     folder = shipped_model_path(name, backend="keras")
@@ -77,7 +77,7 @@ def load_shipped_generator(name="default"):
     shapes = reader.get_variable_to_shape_map()
     order = _manifest_entry(name).get("variable_order")
     if order is not None:
-        # Written by kcolor.export: each weight once, in the serving graph's order.
+        # Written by kcolor.inference.export: each weight once, in the serving graph's order.
         keys = {index: _SERVING_KEY.format(n) for n, index in enumerate(order)}
     else:
         # Older exports also saved the Keras variables, in the generator's own order.

@@ -9,12 +9,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from kcolor import ab_bins
-from kcolor.lab_scale import AB_SCALE
+from kcolor.color import ab_bins
+from kcolor.color.lab_scale import AB_SCALE
 from kcolor.names import ADVERSARIAL_KINDS, HUBER_DELTA, REGRESSION_LOSSES
 
-# HUBER_DELTA = 0.1 (kcolor.names). Targets are ab / 110 (kcolor.color): |ab_norm| has median
-# 0.044 and 90th percentile 0.23 on coco_val2017. The study's SmoothL1 with beta 1 on [0, 1]
+# HUBER_DELTA = 0.1 (kcolor.names). Targets are ab / 110 (kcolor.color.lab_ops): |ab_norm| has
+# median 0.044 and 90th percentile 0.23 on coco_val2017. The study's SmoothL1 with beta 1 on [0, 1]
 # targets never left its quadratic zone, so it equalled MSE / 2. With delta 0.1 (11 Lab units)
 # small residuals are squared and large ones (ambiguous colors: a car that could be red or blue)
 # count linearly, so this loss really differs from both MSE and L1.
@@ -93,7 +93,8 @@ class ColorClassLoss(keras.losses.Loss):
     """Rebalanced soft cross-entropy over ab bins (Zhang et al. 2016), per pixel.
 
     `y_true` is normalized ab (the pipeline's target, ab / AB_SCALE); `y_pred` are the class
-    logits of the generator's `ab_logits` layer. The values are `kcolor.ab_bins.class_loss_values`.
+    logits of the generator's `ab_logits` layer. The values are
+    `kcolor.color.ab_bins.class_loss_values`.
 
     With `regression_weight > 0` a regression term on the decoded colors is added per pixel:
     `regression_weight * decoded_regression_values(...)`, an L1 or Huber loss between the
@@ -103,7 +104,7 @@ class ColorClassLoss(keras.losses.Loss):
 
     Args:
         centers: `(Q, 2)` bin centers in Lab units.
-        weights: `(Q,)` rebalancing weights (`kcolor.ab_bins.rebalancing_weights`); ones when
+        weights: `(Q,)` rebalancing weights (`kcolor.color.ab_bins.rebalancing_weights`); ones when
             None (no rebalancing).
         regression_weight: weight of the regression term (0: off).
         regression: "l1" or "huber" (delta `huber_delta`, normalized ab).

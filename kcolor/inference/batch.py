@@ -103,19 +103,6 @@ def _folder_pairs(folder, out, recursive, plan):
     return [(f, out / folder.resolve().name / f.relative_to(folder)) for f in files]
 
 
-def check_writable(folder):
-    """Create `folder` and prove a file can be written there; raises OSError naming it."""
-    folder = Path(folder)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / ".kcolor-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as err:
-        reason = err.strerror or str(err)
-        raise OSError(err.errno, f"cannot write to {folder}: {reason}") from None
-
-
 def colorize_paths(colorizer, jobs, overwrite=False, compare=False, out_format="png"):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
@@ -125,7 +112,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, compare=False, out_format="
         dict of counts `written`, `skipped`, `failed`, and `interrupted` (Ctrl-C: the photo
         being written is dropped whole, the ones before it are kept).
     """
-    from kcolor.colorizer import colorize_file
+    from kcolor.inference.colorizer import colorize_file
 
     summary = {"written": 0, "skipped": 0, "failed": 0, "interrupted": False}
     bar = tqdm(jobs, unit="photo", desc="colorizing", disable=None)  # None: off unless a tty

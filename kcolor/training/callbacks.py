@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kcolor import lab_math
+from kcolor.color import lab_math
 from kcolor.fileio import atomic_path, atomic_write_bytes, atomic_write_png
 
 
@@ -163,8 +163,8 @@ def sample_grid(lightness, predicted_ab, true_ab):
 
 
 class BudgetRecorder(keras.callbacks.Callback):
-    """`budget.json` (kcolor.budget): crops, steps and wall-clock time of each finished epoch,
-    kept per epoch so that an epoch re-run after a kill replaces its first try."""
+    """`budget.json` (kcolor.training.budget): crops, steps and wall-clock time of each finished
+    epoch, kept per epoch so that an epoch re-run after a kill replaces its first try."""
 
     def __init__(self, run_dir, crops_per_step, steps_per_epoch, init, device, nan_guard):
         super().__init__()
@@ -177,7 +177,7 @@ class BudgetRecorder(keras.callbacks.Callback):
         self.epochs = {}
 
     def on_train_begin(self, logs=None):
-        from kcolor.budget import read_budget
+        from kcolor.training.budget import read_budget
 
         recorded = read_budget(self.run_dir) or {}
         self.epochs = {int(k): v for k, v in recorded.get("run", {}).get("per_epoch", {}).items()}
@@ -190,7 +190,7 @@ class BudgetRecorder(keras.callbacks.Callback):
         self._steps += 1
 
     def on_epoch_end(self, epoch, logs=None):
-        from kcolor.budget import write_budget
+        from kcolor.training.budget import write_budget
 
         if self.nan_guard.diverged:
             return

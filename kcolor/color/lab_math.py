@@ -1,7 +1,7 @@
 """sRGB <-> CIELAB (D65, 2 degree observer), written once for any NumPy-like array namespace.
 
 The same functions run on NumPy arrays (`xp=numpy`: the TensorFlow-free colorize path, the
-PyDataset pipeline) and on backend tensors (`xp=keras.ops`: `kcolor.color`, used by tf.data,
+PyDataset pipeline) and on backend tensors (`xp=keras.ops`: `kcolor.color.lab_ops`, used by tf.data,
 models and metrics under TensorFlow, JAX or PyTorch). They use elementwise ops, `where` and
 `tensordot` only, so under TensorFlow they also fit a TFLite graph with builtin ops.
 Inputs may have any leading shape: `(H, W, 3)`, `(B, H, W, 3)`, or `(N, 3)`.
@@ -12,7 +12,7 @@ reference: the sRGB matrix of IEC 61966-2-1 and the D65 white (0.95047, 1.0, 1.0
 
 import numpy as np
 
-from kcolor.lab_scale import AB_SCALE, L_CENTER, L_SCALE
+from kcolor.color.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 
 # sRGB (linear) -> XYZ, rows are X, Y, Z; the same values scikit-image uses.
 XYZ_FROM_RGB = np.array(

@@ -1,6 +1,7 @@
 """Score colorizers on a data source, under the standard protocol or the study's ("seed") one.
 
-Conventions are stated in docs/evaluation.md and in each metric's docstring (kcolor/metrics.py).
+Conventions are stated in docs/evaluation.md and in each metric's docstring
+(kcolor/evaluation/metrics.py).
 Evaluation images come from `build_dataset(training=False)`: the short side resized to
 `image_size`, then the center square crop (deterministic); grayscale photos are skipped because
 they carry no color to score. Statistics accumulate batch by batch, so memory does not grow with
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from kcolor import color, metrics
-from kcolor.data import DataConfig, PipelineStats, build_dataset
-from kcolor.fid import (
+from kcolor.color import lab_ops
+from kcolor.data.pipeline import DataConfig, PipelineStats, build_dataset
+from kcolor.evaluation import metrics
+from kcolor.evaluation.fid import (
     GaussianStats,
     InceptionFeatures,
     InceptionWeightsUnavailable,
@@ -25,8 +27,8 @@ from kcolor.fid import (
     resolve_inception_weights,
 )
 from kcolor.fileio import atomic_write_png
+from kcolor.models.predictors import ModelLoadError, load_predictor
 from kcolor.names import EVAL_METRICS, PROTOCOLS
-from kcolor.predictors import ModelLoadError, load_predictor
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +77,8 @@ class _Scores:
 def _lab_as_rgb255(l_norm, ab_norm):
     """The study's FID input: Lab scaled to [0, 1] channel-wise (L / 100, (ab + 128) / 255),
     fed to Inception as if it were RGB; returned on the 0-255 scale."""
-    lightness = color.denormalize_l(l_norm) / 100.0
-    ab = metrics.seed_scale_ab(color.denormalize_ab(ab_norm))
+    lightness = lab_ops.denormalize_l(l_norm) / 100.0
+    ab = metrics.seed_scale_ab(lab_ops.denormalize_ab(ab_norm))
     return tf.concat([tf.cast(lightness, tf.float64), ab], axis=-1) * 255.0
 
 
@@ -96,8 +98,8 @@ def evaluate(
     """Score each model on `data`; returns the JSON-ready result dict (see docs/evaluation.md).
 
     Args:
-        model_specs: MODEL arguments (see `kcolor.predictors.load_predictor`).
-        data: a data source string (kcolor.sources).
+        model_specs: MODEL arguments (see `kcolor.models.predictors.load_predictor`).
+        data: a data source string (kcolor.data.sources).
         limit: score at most this many images.
         protocol: "standard" or "seed".
         metric_names: subset of METRICS; None means all but FID (a notice says how to add
@@ -166,8 +168,8 @@ def evaluate(
         if limit is not None:
             l_norm, ab_norm = l_norm[: limit - n_images], ab_norm[: limit - n_images]
         l_np = l_norm.numpy()
-        truth_rgb = color.normalized_lab_to_uint8(l_norm, ab_norm)
-        true_ab = color.denormalize_ab(ab_norm)
+        truth_rgb = lab_ops.normalized_lab_to_uint8(l_norm, ab_norm)
+        true_ab = lab_ops.denormalize_ab(ab_norm)
         if "colorfulness" in names:
             truth_scores.add(
                 "colorfulness", metrics.colorfulness(tf.cast(truth_rgb, tf.float32) / 255.0)
@@ -177,12 +179,14 @@ def evaluate(
                 _fid_features(inception, protocol, truth_rgb, l_norm, ab_norm)
             )
         grids = (
-            [color.normalized_lab_to_uint8(l_norm, tf.zeros_like(ab_norm))] if samples_dir else None
+            [lab_ops.normalized_lab_to_uint8(l_norm, tf.zeros_like(ab_norm))]
+            if samples_dir
+            else None
         )
         for predictor in predictors:
             pred_ab_norm = tf.constant(predictor.predict_ab(l_np))
-            pred_rgb = color.normalized_lab_to_uint8(l_norm, pred_ab_norm)
-            pred_ab = color.denormalize_ab(pred_ab_norm)
+            pred_rgb = lab_ops.normalized_lab_to_uint8(l_norm, pred_ab_norm)
+            pred_ab = lab_ops.denormalize_ab(pred_ab_norm)
             _score_batch(
                 scores[predictor.name], names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab
             )

@@ -6,13 +6,13 @@ per image, so callers can average over every image rather than over the first of
 
 import tensorflow as tf
 
-from kcolor import photo_filters
-from kcolor.tf_numpy import TF_NUMPY
+from kcolor.color import photo_filters
+from kcolor.color.tf_numpy import TF_NUMPY
 
 
 def colorfulness(rgb):
     """Colorfulness of Hasler and Suesstrunk (2003), one float32 value per image: see
-    `kcolor.photo_filters.colorfulness` (sRGB in [0, 1], computed on the 0-255 scale)."""
+    `kcolor.color.photo_filters.colorfulness` (sRGB in [0, 1], computed on the 0-255 scale)."""
     return photo_filters.colorfulness(rgb, TF_NUMPY)
 
 

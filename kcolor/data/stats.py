@@ -3,7 +3,7 @@
 import logging
 import threading
 
-log = logging.getLogger("kcolor.data")
+log = logging.getLogger("kcolor.data.pipeline")
 
 # Element status codes (carried through the tf.data graph until the counting filter).
 STATUS_OK = 0

@@ -1,7 +1,7 @@
 """Generators behind one interface, `predict_ab(l_norm) -> ab_norm`, whatever their format.
 
 A predictor takes normalized lightness `(B, H, W, 1)` and returns normalized ab `(B, H, W, 2)`
-(ranges in kcolor/color.py). Formats: `gray` (no color), a run folder, a `.keras` file, a
+(ranges in kcolor/color/lab_ops.py). Formats: `gray` (no color), a run folder, a `.keras` file, a
 SavedModel folder, and a `.tflite` file run by ai-edge-litert.
 
 `.tflite` files written by `kcolor export` carry the Lab normalization inside the graph and a
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kcolor.lab_scale import AB_SCALE, L_CENTER, L_SCALE
+from kcolor.color.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 from kcolor.quiet import native_stderr_silenced
 
 GRAY_BASELINE = "gray"
@@ -35,7 +35,7 @@ def load_keras_model(path):
 
     import keras
 
-    import kcolor.models  # noqa: F401  (registers kcolor's classes for deserialization)
+    import kcolor.models.presets  # noqa: F401  (registers kcolor's classes for deserialization)
 
     path = Path(path)
     if not path.is_file():

@@ -7,8 +7,8 @@ generator (`gan.generator`).
 import keras
 from keras import ops
 
-from kcolor.losses import AdversarialLoss
-from kcolor.models.optimizer_pair import OptimizerPair
+from kcolor.training.losses import AdversarialLoss
+from kcolor.training.optimizer_pair import OptimizerPair
 
 
 @keras.saving.register_keras_serializable(package="kcolor")

@@ -1,12 +1,12 @@
 """Which photos training skips: grayscale ones, and (optionally) near-gray ones.
 
 Written once for any NumPy-like namespace (`xp`: numpy for the PyDataset pipeline,
-`kcolor.tf_numpy.TF_NUMPY` inside tf.data), so both pipelines skip the same photos.
+`kcolor.color.tf_numpy.TF_NUMPY` inside tf.data), so both pipelines skip the same photos.
 """
 
 import numpy as np
 
-from kcolor.lab_math import as_float32
+from kcolor.color.lab_math import as_float32
 
 # A photo counts as grayscale when fewer than 1% of its pixels have a channel spread
 # (max - min of R, G, B on 0-255) above 8 and the mean spread is below 3. This is the rule that

@@ -1,11 +1,12 @@
 """`PhotoBatches`: normalized `(L, ab)` batches from image files with Pillow and NumPy only.
 
 The data path for the JAX and PyTorch backends (no TensorFlow import), a `keras.utils.PyDataset`
-read by threads. It follows `kcolor.data`'s tf.data pipeline stage by stage: the same decoding
-(`kcolor.image_io`), the same split by path hash, short side resized to `image_size`
+read by threads. It follows `kcolor.data.pipeline`'s tf.data pipeline stage by stage: the same
+decoding (`kcolor.image_io`), the same split by path hash, short side resized to `image_size`
 (antialiased bilinear; Pillow's filter, so pixels differ slightly from tf.image's), the same
-grayscale and near-gray rules (`kcolor.photo_filters`), random crop and flip for training or the
-center crop, the same Lab math (`kcolor.lab_math`), and the same `PipelineStats` counts.
+grayscale and near-gray rules (`kcolor.color.photo_filters`), random crop and flip for training
+or the center crop, the same Lab math (`kcolor.color.lab_math`), and the same
+`PipelineStats` counts.
 
 - Evaluation (`training=False`): every photo is decoded once, up front, and its center crop
   kept (uint8), so batches are full and in list order, exactly as tf.data's filter-then-batch.
@@ -26,11 +27,11 @@ import keras
 import numpy as np
 from PIL import Image
 
-from kcolor import lab_math, photo_filters
-from kcolor.data_config import DataConfig
+from kcolor.color import lab_math, photo_filters
+from kcolor.data.config import DataConfig
+from kcolor.data.sources import FileSource, parse_source, split_relpaths
+from kcolor.data.stats import STATUS_BAD, STATUS_DULL, STATUS_GRAY, STATUS_OK, PipelineStats
 from kcolor.image_io import ImageDecodeError, read_rgb
-from kcolor.pipeline_stats import STATUS_BAD, STATUS_DULL, STATUS_GRAY, STATUS_OK, PipelineStats
-from kcolor.sources import FileSource, parse_source, split_relpaths
 
 _MAX_REPLACEMENTS = 100  # tries to replace one skipped training file before giving up
 

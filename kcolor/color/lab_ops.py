@@ -1,9 +1,9 @@
 """sRGB <-> CIELAB and the network normalization on backend tensors (`keras.ops`).
 
-These are `kcolor.lab_math` bound to `keras.ops`, so they run on the active Keras backend:
+These are `kcolor.color.lab_math` bound to `keras.ops`, so they run on the active Keras backend:
 inside `tf.data` and TFLite graphs under TensorFlow (builtin ops only), and on JAX or PyTorch
 tensors. NumPy callers (the TensorFlow-free colorize path, the PyDataset pipeline) call
-`kcolor.lab_math` directly. Inputs may have any leading shape: `(H, W, 3)`, `(B, H, W, 3)`,
+`kcolor.color.lab_math` directly. Inputs may have any leading shape: `(H, W, 3)`, `(B, H, W, 3)`,
 `(N, 3)`.
 
 Network normalization (the only place it is defined):
@@ -21,9 +21,9 @@ AB_SCALE = 110 is the value richzhang/colorization uses: every sRGB color maps i
 
 from keras import ops
 
-from kcolor import lab_math
-from kcolor.lab_math import lab_to_rgb_keep_lightness
-from kcolor.lab_scale import AB_SCALE, L_CENTER, L_SCALE
+from kcolor.color import lab_math
+from kcolor.color.lab_math import lab_to_rgb_keep_lightness
+from kcolor.color.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 
 __all__ = [
     "AB_SCALE",

@@ -24,7 +24,7 @@ import functools
 import numpy as np
 from keras import ops
 
-from kcolor.lab_math import rgb_to_lab
+from kcolor.color.lab_math import rgb_to_lab
 
 GRID = 10.0
 AB_LIMIT = 110.0

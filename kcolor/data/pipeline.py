@@ -9,10 +9,11 @@ Stages, in order (each a small function below):
 4. optional cache, then repeat.
 5. crop to `image_size` x `image_size`: random crop and random horizontal flip for training, the
    center crop for evaluation (deterministic: same input, same pixels).
-6. sRGB -> Lab in the graph (`kcolor.lab_math` on TensorFlow ops), normalized; batch; prefetch.
+6. sRGB -> Lab in the graph (`kcolor.color.lab_math` on TensorFlow ops), normalized; batch;
+   prefetch.
 
 Output element: `(l_norm, ab_norm)`, float32, shapes `(B, S, S, 1)` in [-1, 1] and `(B, S, S, 2)`
-in about [-1, 1] (see `kcolor.color` for the exact ranges).
+in about [-1, 1] (see `kcolor.color.lab_ops` for the exact ranges).
 """
 
 import dataclasses
@@ -21,18 +22,18 @@ import logging
 import numpy as np
 import tensorflow as tf
 
-from kcolor import lab_math, photo_filters
-from kcolor.data_config import DataConfig
-from kcolor.image_io import ImageDecodeError, read_rgb
-from kcolor.pipeline_stats import (  # noqa: F401  (PipelineStats is part of this API)
+from kcolor.color import lab_math, photo_filters
+from kcolor.color.tf_numpy import TF_NUMPY
+from kcolor.data.config import DataConfig
+from kcolor.data.sources import TFDSSource, parse_source, split_relpaths
+from kcolor.data.stats import (  # noqa: F401  (PipelineStats is part of this API)
     STATUS_BAD,
     STATUS_DULL,
     STATUS_GRAY,
     STATUS_OK,
     PipelineStats,
 )
-from kcolor.sources import TFDSSource, parse_source, split_relpaths
-from kcolor.tf_numpy import TF_NUMPY
+from kcolor.image_io import ImageDecodeError, read_rgb
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def build_dataset(source, config=None, *, stats=None, **overrides):
 
     Args:
         source: `tfds:NAME[:SPLIT]`, a folder, a `.txt`/`.lst` list of paths, or an image file
-            (see `kcolor.sources`).
+            (see `kcolor.data.sources`).
         config: a `DataConfig`; keyword `overrides` replace its fields.
         stats: a `PipelineStats` to fill while the dataset is iterated (optional).
 
@@ -206,7 +207,7 @@ def resize_short_side(image, size):
 
 
 def is_grayscale(rgb255):
-    """Whether a float image on the 0-255 scale holds no color (`kcolor.photo_filters`)."""
+    """Whether a float image on the 0-255 scale holds no color (`kcolor.color.photo_filters`)."""
     return photo_filters.is_grayscale(rgb255, TF_NUMPY)
 
 

@@ -1,5 +1,6 @@
-"""The few NumPy-style functions `kcolor.lab_math` and `kcolor.photo_filters` use, as plain
-TensorFlow ops: the tf.data pipeline and TFLite graphs use them whatever the Keras backend is."""
+"""The few NumPy-style functions `kcolor.color.lab_math` and `kcolor.color.photo_filters` use,
+as plain TensorFlow ops: the tf.data pipeline and TFLite graphs use them whatever
+the Keras backend is."""
 
 import types
 

@@ -61,7 +61,7 @@ class TrainConfig:
     since its L1 term alone would pick the least adversarial one).
     `backend` is the Keras backend ("tensorflow", "jax" or "torch"): tensorflow reads data with
     tf.data and distributes with tf.distribute; jax and torch read it with Pillow and NumPy
-    (`kcolor.photo_batches`, `workers` threads) and never import TensorFlow.
+    (`kcolor.data.photo_batches`, `workers` threads) and never import TensorFlow.
     """
 
     arch: str = "default"

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from kcolor import color
-from kcolor.predictors import TFLITE_SIGNATURE
+from kcolor.color import lab_ops
+from kcolor.models.predictors import TFLITE_SIGNATURE
 from kcolor.quiet import native_stderr_silenced
 
 QUANTIZATIONS = ("none", "fp16", "dynamic", "int8")
@@ -36,7 +36,7 @@ def load_generator(model):
     """A Keras generator from a run folder or `.keras` file (or a loaded model)."""
     import keras
 
-    import kcolor.models  # noqa: F401  (registers kcolor's classes)
+    import kcolor.models.presets  # noqa: F401  (registers kcolor's classes)
 
     if isinstance(model, keras.Model):
         return model
@@ -45,7 +45,7 @@ def load_generator(model):
         path = path / "generator.keras"
     if not path.is_file() or path.suffix != ".keras":
         raise ExportError(f"{model}: expected a run folder or a .keras generator")
-    from kcolor.predictors import ModelLoadError, load_keras_model
+    from kcolor.models.predictors import ModelLoadError, load_keras_model
 
     try:
         return load_keras_model(path)
@@ -67,9 +67,9 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
     archive.track(generator)
 
     def colorize(lightness):
-        l_norm = (lightness - color.L_CENTER) / color.L_SCALE
+        l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
         ab_norm = generator(l_norm, training=False)
-        return {"ab": tf.cast(ab_norm, tf.float32) * color.AB_SCALE}
+        return {"ab": tf.cast(ab_norm, tf.float32) * lab_ops.AB_SCALE}
 
     spec = tf.TensorSpec([1, size, size, 1], tf.float32, name="lightness")
     archive.add_endpoint(name=TFLITE_SIGNATURE, fn=colorize, input_signature=[spec])
@@ -147,13 +147,13 @@ def export_tflite(
 
 def _representative_dataset(source, size, count):
     """Calibration inputs from the evaluation pipeline at batch 1, in the model's input units."""
-    from kcolor.data import build_dataset
+    from kcolor.data.pipeline import build_dataset
 
     dataset = build_dataset(source, image_size=size, batch_size=1, training=False)
 
     def generate():
         for l_norm, _ in dataset.take(count):
-            yield {"lightness": color.denormalize_l(l_norm)}
+            yield {"lightness": lab_ops.denormalize_l(l_norm)}
 
     return generate
 
@@ -164,8 +164,8 @@ def parity_psnr(generator, exported, source, size=DEFAULT_EXPORT_SIZE, limit=8):
     Both colorize the same evaluation crops of `source` (at most `limit`); the PSNR is of the
     MSE pooled over all of them, data_range 255; infinite when they are identical.
     """
-    from kcolor.data import build_dataset
-    from kcolor.predictors import load_predictor
+    from kcolor.data.pipeline import build_dataset
+    from kcolor.models.predictors import load_predictor
 
     exported_predictor = load_predictor(str(exported))
     squared_error, count = 0.0, 0
@@ -174,8 +174,8 @@ def parity_psnr(generator, exported, source, size=DEFAULT_EXPORT_SIZE, limit=8):
     ):
         keras_ab = np.asarray(generator(l_norm, training=False), np.float32)
         lite_ab = exported_predictor.predict_ab(l_norm.numpy())
-        keras_rgb = color.normalized_lab_to_uint8(l_norm, keras_ab).numpy().astype(np.float64)
-        lite_rgb = color.normalized_lab_to_uint8(l_norm, lite_ab).numpy().astype(np.float64)
+        keras_rgb = lab_ops.normalized_lab_to_uint8(l_norm, keras_ab).numpy().astype(np.float64)
+        lite_rgb = lab_ops.normalized_lab_to_uint8(l_norm, lite_ab).numpy().astype(np.float64)
         squared_error += float(np.sum((keras_rgb - lite_rgb) ** 2))
         count += keras_rgb.size
     if count == 0:

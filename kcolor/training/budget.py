@@ -49,7 +49,7 @@ def init_budget(init_generator):
     one) with a budget.json, or a shipped model; empty when unknown."""
     if not init_generator:
         return empty_budget()
-    from kcolor.shipped_generator import names_shipped_model, shipped_budget
+    from kcolor.models.shipped_generator import names_shipped_model, shipped_budget
 
     if names_shipped_model(init_generator):
         return add_budgets(shipped_budget(init_generator))
