@@ -39,6 +39,10 @@ def color_prior(source, output, limit, subset, tfds_data_dir):
       kcolor color-prior photos/ -o prior.npz
       kcolor train --loss classification --data photos/ --color-prior prior.npz
     """
+    from kcolor.cli.options import require_source, require_writable_file, write_errors_in_one_line
+
+    require_source("SOURCE", source)
+    require_writable_file(output)
     from kcolor.quiet import import_tensorflow
 
     import_tensorflow()
@@ -50,7 +54,8 @@ def color_prior(source, output, limit, subset, tfds_data_dir):
         prior = compute_color_prior(source, subset=subset, limit=limit, tfds_data_dir=tfds_data_dir)
     except (FileNotFoundError, ValueError) as err:
         raise click.ClickException(str(err)) from None
-    prior.save(output)
+    with write_errors_in_one_line(output):
+        prior.save(output)
     used = int(np.count_nonzero(prior.counts))
     click.echo(
         f"counted {prior.images} photos: {used} of {len(prior.centers)} ab bins occur; "

@@ -52,7 +52,8 @@ IMAGE_FORMATS = ("png", "jpg", "same")
 @click.option(
     "--compare",
     is_flag=True,
-    help="Write gray | colorized side by side, as NAME-compare.png (never over a colorized photo).",
+    help="Also write gray | colorized side by side as NAME-compare.png, beside the colorized "
+    "NAME.png.",
 )
 def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite, compare):
     """Colorize INPUTS (photos or folders) into OUT at the photos' full resolution.
@@ -69,6 +70,7 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
     from pathlib import Path
 
     from kcolor.fileio import check_writable
+    from kcolor.image_io import is_image_path
     from kcolor.inference.batch import colorize_paths, is_output_file, plan_outputs
 
     if backend == "tflite" and not (str(model).endswith(".tflite") or model == "default"):
@@ -76,8 +78,20 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
             "--backend tflite needs --model FILE.tflite or the shipped 'default'",
             param_hint="--model",
         )
-    if backend != "tflite" and str(model).endswith(".tflite"):
+    if backend == "keras" and str(model).endswith(".tflite"):
+        raise click.BadParameter(
+            "--backend keras runs a run folder, .keras or SavedModel; a .tflite file runs in "
+            "LiteRT (--backend tflite or auto)",
+            param_hint="--model",
+        )
+    if backend == "auto" and str(model).endswith(".tflite"):
         backend = "tflite"
+    if is_image_path(out) and not Path(out).is_dir() and not is_output_file(out, inputs):
+        raise click.BadParameter(
+            f"{out} names an image file, but the input is a folder or several files: "
+            "pass a folder for -o",
+            param_hint="-o",
+        )
     uses_tensorflow = backend == "keras" or (backend == "auto" and model != "default")
     if uses_tensorflow and model != "gray":
         from kcolor.quiet import import_tensorflow
@@ -98,11 +112,11 @@ def colorize(inputs, out, model, backend, recursive, size, out_format, overwrite
         colorizer = Colorizer.load(model, size=size, backend=backend)
     except (OSError, ValueError) as err:
         raise click.ClickException(str(err)) from None
-    summary = colorize_paths(
-        colorizer, plan.jobs, overwrite=overwrite, compare=compare, out_format=out_format
-    )
+    summary = colorize_paths(colorizer, plan.jobs, overwrite=overwrite)
     failed = summary["failed"] + len(plan.problems)
     parts = [f"{summary['written']} written to {out}"]
+    if compare:
+        parts[0] += " (each with a -compare side-by-side)"
     if summary["skipped"]:
         parts.append(f"{summary['skipped']} skipped (exist; --overwrite to replace)")
     parts.append(f"{failed} failed")

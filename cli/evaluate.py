@@ -68,6 +68,30 @@ def evaluate(
 
         kcolor evaluate gray runs/default-l1 --data ../shared/data/coco_val2017 --json out.json
     """
+    from kcolor.cli.options import (
+        require_model,
+        require_source,
+        require_writable_file,
+        require_writable_folder,
+        write_errors_in_one_line,
+    )
+
+    # Everything a user can get wrong is checked before TensorFlow loads (seconds, not minutes).
+    names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
+    unknown = sorted(set(names or ()) - set(EVAL_METRICS))
+    if unknown:
+        raise click.BadParameter(
+            f"unknown metric(s) {', '.join(unknown)}; choose from {','.join(EVAL_METRICS)}",
+            param_hint="--metrics",
+        )
+    require_source("--data", data)
+    for model in models:
+        require_model(model)
+    if json_path:
+        require_writable_file(json_path)
+    if samples_dir:
+        require_writable_folder(samples_dir)
+
     from kcolor.quiet import import_tensorflow
 
     import_tensorflow()
@@ -78,7 +102,6 @@ def evaluate(
     from kcolor.evaluation.protocols import evaluate as run_evaluation
     from kcolor.fileio import atomic_write_bytes
 
-    names = [m.strip() for m in metric_list.split(",") if m.strip()] if metric_list else None
     try:
         result = run_evaluation(
             models,
@@ -94,8 +117,13 @@ def evaluate(
         )
     except EvaluationError as err:
         raise click.ClickException(str(err)) from None
-    click.echo(format_table(result))
+    except OSError as err:  # the --samples grids: the disk filled or the folder went away
+        from kcolor.fileio import write_error
+
+        raise click.ClickException(write_error(samples_dir, err)) from None
+    click.echo(format_table(result))  # printed first: a failed --json write loses no numbers
     if json_path:
-        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(json_path, (json.dumps(result, indent=2) + "\n").encode("utf-8"))
+        with write_errors_in_one_line(json_path):
+            Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(json_path, (json.dumps(result, indent=2) + "\n").encode("utf-8"))
         click.echo(f"wrote {json_path}")

@@ -35,7 +35,8 @@ QUANTIZE = ("none", "fp16", "dynamic", "int8")
     help="Output .tflite file or SavedModel folder.",
 )
 def export(model, fmt, quantize, calibration_data, size, out):
-    """Export MODEL (a run folder or .keras generator) for serving or for phones.
+    """Export MODEL (a run folder, a .keras generator, or the shipped 'default') for serving or
+    for phones, e.g. the shipped model at another size or quantization.
 
     The exported model maps lightness L in [0, 100], float32 [1, S, S, 1], to ab in Lab units,
     float32 [1, S, S, 2], under the signature "colorize" (docs/mobile.md). After export, the
@@ -45,12 +46,40 @@ def export(model, fmt, quantize, calibration_data, size, out):
     Example:
       kcolor export runs/default-l1 --format tflite --quantize int8 \\
           --calibration-data ../shared/data/set14 -o default-int8.tflite
+      kcolor export default --format tflite --size 512 -o default-512.tflite
     """
+    from pathlib import Path
+
+    from kcolor.cli.options import (
+        require_model,
+        require_source,
+        require_writable_file,
+        require_writable_folder,
+        write_errors_in_one_line,
+    )
+
+    # Everything a user can get wrong is checked before TensorFlow loads (seconds, not minutes).
+    require_model(model, extra=())
+    if fmt == "savedmodel" and quantize != "none":
+        raise click.BadParameter(
+            "quantization applies to --format tflite only", param_hint="--quantize"
+        )
+    if quantize == "int8" and not calibration_data:
+        raise click.BadParameter(
+            "int8 needs --calibration-data (photos like the ones to colorize)",
+            param_hint="--quantize",
+        )
+    require_source("--calibration-data", calibration_data)
+    if fmt == "savedmodel":
+        if Path(out).is_dir() and any(Path(out).iterdir()):
+            raise click.ClickException(f"{out} exists and is not empty")
+        require_writable_folder(out)
+    else:
+        require_writable_file(out)
+
     from kcolor.quiet import import_tensorflow
 
     import_tensorflow()
-    from pathlib import Path
-
     from kcolor.inference.export import (
         PARITY_BARS_DB,
         ExportError,
@@ -60,21 +89,19 @@ def export(model, fmt, quantize, calibration_data, size, out):
         parity_psnr,
     )
 
-    if fmt == "savedmodel" and quantize != "none":
-        raise click.BadParameter(
-            "quantization applies to --format tflite only", param_hint="--quantize"
-        )
-    if Path(out).exists() and fmt == "savedmodel" and any(Path(out).iterdir()):
-        raise click.ClickException(f"{out} exists and is not empty")
     try:
         generator = load_generator(model)
-        if fmt == "savedmodel":
-            path = export_savedmodel(generator, out, size=size)
-        else:
-            path = export_tflite(
-                generator, out, quantize=quantize, calibration_data=calibration_data, size=size
-            )
     except (ExportError, FileNotFoundError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    try:
+        with write_errors_in_one_line(out):
+            if fmt == "savedmodel":
+                path = export_savedmodel(generator, out, size=size)
+            else:
+                path = export_tflite(
+                    generator, out, quantize=quantize, calibration_data=calibration_data, size=size
+                )
+    except (ExportError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path}")
     if calibration_data:

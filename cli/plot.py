@@ -27,10 +27,16 @@ def plot(inputs, metrics_mode, out):
       kcolor plot runs/unet-mse runs/unet-l1 runs/unet-huber -o losses.png
       kcolor plot --metrics eval-standard.json -o metrics.png
     """
-    from kcolor.evaluation.plots import plot_histories, plot_metrics
+    from kcolor.cli.options import require_writable_file, write_errors_in_one_line
+
+    require_writable_file(out)
+    from kcolor.evaluation.plots import history_figure, metrics_figure, png_bytes
+    from kcolor.fileio import atomic_write_bytes
 
     try:
-        (plot_metrics if metrics_mode else plot_histories)(list(inputs), out)
+        figure = (metrics_figure if metrics_mode else history_figure)(list(inputs))
     except (FileNotFoundError, ValueError, KeyError) as err:
         raise click.ClickException(str(err)) from None
+    with write_errors_in_one_line(out):
+        atomic_write_bytes(out, png_bytes(figure))
     click.echo(f"wrote {out}")

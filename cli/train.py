@@ -1,5 +1,7 @@
 """`kcolor train`: train a CNN, U-Net or GAN colorizer into a run folder."""
 
+from pathlib import Path
+
 import click
 from click.core import ParameterSource
 
@@ -152,18 +154,26 @@ def train(ctx, recipe, assignments, resume, **options):
         recipe = str(saved)  # its recorded backend applies unless --backend is given
     elif "backend" not in explicit and os.environ.get(BACKEND_ENV):
         explicit["backend"] = os.environ[BACKEND_ENV]
+    from kcolor.training.run_folder import GENERATOR_FILE, resume_point, run_is_complete
+
     try:
         config = resolve_config(recipe, explicit, assignments)
         if config.run_dir is None:
             name = "gan" if config.arch == "gan" else f"{config.arch}-{config.loss}"
             run_dir = str(Path(os.environ.get(RUNS_ENV) or "runs") / name)
             config = resolve_config(recipe, {**explicit, "run_dir": run_dir}, assignments)
+        _check_before_training(config)
+        if resume and run_is_complete(config.run_dir, config.epochs):
+            click.echo(
+                f"{config.run_dir} is already complete: all {config.epochs} epoch(s) trained; "
+                f"generator: {Path(config.run_dir) / GENERATOR_FILE} (raise --epochs to go on)"
+            )
+            return
         require_backend(config.backend)
         if config.backend != "tensorflow":
             keep_tensorflow_out()
         use_backend(config.backend)  # before the first Keras import
         from kcolor.training.errors import TrainingError
-        from kcolor.training.run import resume_point
         from kcolor.training.run import train as run_training
     except ValueError as err:
         raise click.ClickException(str(err)) from None
@@ -176,7 +186,28 @@ def train(ctx, recipe, assignments, resume, **options):
         result = run_training(config, resume=resume)
     except (TrainingError, FileNotFoundError, ValueError) as err:
         raise click.ClickException(str(err)) from None
+    except OSError as err:  # the disk filled mid-run: the last good epoch is kept for --resume
+        from kcolor.fileio import write_error
+
+        raise click.ClickException(
+            f"{write_error(config.run_dir, err)}; the last finished epoch is kept: free space "
+            "and --resume"
+        ) from None
     click.echo(f"trained {result.epochs_run} epoch(s); generator: {result.generator_path}")
+
+
+def _check_before_training(config):
+    """One-line errors for missing inputs and an unwritable run folder, before TensorFlow
+    loads and long before the first epoch."""
+    from kcolor.cli.options import require_model, require_source, require_writable_folder
+
+    require_source("--data", config.data)
+    require_source("--val-data", config.val_data)
+    if config.init_generator:
+        require_model(config.init_generator, option="--init-generator", extra=())
+    if config.color_prior and not Path(config.color_prior).is_file():
+        raise click.BadParameter(f"{config.color_prior}: no such file", param_hint="--color-prior")
+    require_writable_folder(config.run_dir)
 
 
 # Options that name local files: stored absolute in the run's config.yaml, so that

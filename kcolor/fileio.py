@@ -57,25 +57,61 @@ def write_error(path, err):
     return f"cannot write to {path}: {reason}"
 
 
-def check_writable(folder):
-    """Create `folder` and prove a file can be written there; raises OSError naming it.
+def check_writable(folder, create=True, target=None):
+    """Prove a file can be written in `folder`; raises UnwritableError naming it.
 
     Commands call it (or `check_output_file`) before their work starts, so a read-only or
-    missing location fails in a second, not after an hour of scoring or training.
+    blocked location fails in a second, not after an hour of scoring or training. With
+    `create=False` a missing folder is not made: its nearest existing parent must be a
+    writable folder (nothing is left behind when the command then fails for another reason).
+    The message names `target` (the file to be written) when given, else the folder.
     """
     folder = Path(folder)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{folder} is a file, not a folder")
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
+        elif not folder.exists():
+            parent = next(p for p in folder.absolute().parents if p.exists())
+            if not parent.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, f"{parent} is a file, not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise PermissionError(errno.EACCES, f"{parent} is not writable")
+            return
         probe = folder / ".kcolor-write-test"
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
-        raise UnwritableError(err.errno, write_error(folder, err)) from None
+        raise UnwritableError(err.errno, write_error(target or folder, err)) from None
 
 
-def check_output_file(path):
+def check_output_file(path, create_folder=False):
     """`path` can be written as a file: not a folder, and its folder is writable."""
     path = Path(path)
     if path.is_dir():
         raise UnwritableError(errno.EISDIR, f"cannot write to {path}: it is a folder, not a file")
-    check_writable(path.parent)
+    check_writable(path.parent, create=create_folder, target=path)
+
+
+@contextlib.contextmanager
+def atomic_folder(path):
+    """Yield a temporary folder beside `path`; rename it to `path` when the block succeeds.
+
+    For writers of whole folders (a SavedModel): `path` must not exist or be empty. On any
+    failure the temporary folder is removed, so no half-written folder is ever left.
+    """
+    import shutil
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        if path.is_dir():
+            path.rmdir()  # empty (the caller checked); a non-empty one raises OSError
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

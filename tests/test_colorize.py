@@ -344,3 +344,64 @@ def test_corrupt_or_foreign_model_files_are_one_line_errors(small_run, tmp_path)
             assert result.exit_code == 1, (args, result.output)
             assert "the file exists but is not a readable" in result.output, result.output
             assert "Traceback" not in result.output and "File not found" not in result.output
+
+
+def test_compare_writes_the_photo_and_the_side_by_side_it_names(small_run, tmp_path):
+    """Issue 19, items 2 and 4: `-o cmpfile.png --compare` writes cmpfile.png, as it says,
+    and cmpfile-compare.png beside it."""
+    (photo,) = _photos(tmp_path / "in", ["one.png"])
+    target = tmp_path / "cmpfile.png"
+    args = ["colorize", str(photo), "-o", str(target), "--compare", "--model", str(small_run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"1 written to {target}" in result.output
+    assert Image.open(target).size == (32, 32)
+    assert Image.open(tmp_path / "cmpfile-compare.png").size == (64, 32)
+    # A folder run writes both for every photo too.
+    out = tmp_path / "out"
+    args = [
+        "colorize",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--compare",
+        "--model",
+        str(small_run),
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert sorted(p.name for p in (out / "in").iterdir()) == ["one-compare.png", "one.png"]
+
+
+def test_an_output_folder_inside_the_input_is_not_colorized_again(small_run, tmp_path):
+    """Issue 19, item 3: `colorize nest -o nest/out -r` twice leaves nest/out/nest/out alone."""
+    nest = tmp_path / "nest"
+    _photos(nest, ["one.png"])
+    args = ["colorize", str(nest), "-o", str(nest / "out"), "-r", "--model", str(small_run)]
+    first = CliRunner().invoke(main, args)
+    second = CliRunner().invoke(main, args)
+    assert first.exit_code == 0 and second.exit_code == 0, second.output
+    assert "1 skipped" in second.output and "would overwrite an input" not in second.output
+    written = sorted(p.relative_to(nest).as_posix() for p in nest.rglob("*.png"))
+    assert written == ["one.png", "out/nest/one.png"]
+
+
+def test_folder_input_with_a_file_name_for_output_is_refused(small_run, tmp_path):
+    """Issue 19, item 7: no folder named x.png is made."""
+    _photos(tmp_path / "in", ["one.png"])
+    out = tmp_path / "x.png"
+    args = ["colorize", str(tmp_path / "in"), "-o", str(out), "--model", str(small_run)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "pass a folder for -o" in result.output
+    assert not out.exists()
+
+
+def test_backend_keras_with_a_tflite_model_is_an_error(tmp_path):
+    """Issue 19, item 8: both mismatches are errors (the reverse one already was)."""
+    (photo,) = _photos(tmp_path / "in", ["one.png"])
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"not read")
+    args = ["colorize", str(photo), "-o", str(tmp_path / "o"), "--backend", "keras"]
+    result = CliRunner().invoke(main, [*args, "--model", str(model)])
+    assert result.exit_code == 2 and "--backend keras" in result.output
+    result = CliRunner().invoke(main, [*args[:-1], "tflite", "--model", str(tmp_path)])
+    assert result.exit_code == 2 and "--backend tflite needs" in result.output

@@ -67,6 +67,11 @@ def history_figure(run_dirs):
 
 def plot_metrics(json_paths, out_path):
     """One bar chart per metric, a bar per model, from `kcolor evaluate --json` files."""
+    _save(metrics_figure(json_paths), out_path)
+
+
+def metrics_figure(json_paths):
+    """The figure of `plot_metrics`."""
     plt = _figure()
     entries = []
     for path in json_paths:
@@ -90,11 +95,16 @@ def plot_metrics(json_paths, out_path):
         ax.set_xticks(range(len(values)), labels, rotation=30, ha="right", fontsize="small")
         ax.set_title(name)
     fig.tight_layout()
-    _save(fig, out_path)
+    return fig
 
 
-def _save(fig, out_path):
+def png_bytes(fig):
+    """The figure as PNG bytes (the figure is closed)."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     _figure().close(fig)
-    atomic_write_bytes(out_path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _save(fig, out_path):
+    atomic_write_bytes(out_path, png_bytes(fig))

@@ -3,6 +3,7 @@
 import errno
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from tqdm.auto import tqdm
 
@@ -11,12 +12,22 @@ from kcolor.image_io import ImageDecodeError, is_image_path
 COMPARE_SUFFIX = "-compare"
 
 
+class Job(NamedTuple):
+    """One photo to colorize: where the colorized photo goes, and the side-by-side comparison
+    (gray | colorized) beside it with `--compare` (else None). The format of each output
+    follows its file name's extension."""
+
+    source: Path
+    destination: Path
+    side_by_side: Path | None = None
+
+
 @dataclass
 class Plan:
     """What a colorize run will do.
 
     Attributes:
-        jobs: `[(source, destination)]`.
+        jobs: `[Job]`.
         problems: one-line messages for inputs that cannot be colorized (missing, would
             overwrite an input, two inputs with one output); each counts as failed.
         notes: one-line remarks that are not errors (photos left in subfolders).
@@ -32,13 +43,19 @@ def is_output_file(out, inputs):
     return len(inputs) == 1 and Path(inputs[0]).is_file() and is_image_path(out)
 
 
+def side_by_side_path(destination):
+    """`photo.png` -> `photo-compare.png`: the comparison never replaces the colorized photo."""
+    return destination.with_name(f"{destination.stem}{COMPARE_SUFFIX}{destination.suffix}")
+
+
 def plan_outputs(inputs, out, recursive, out_format, compare=False):
-    """Pair each input photo with its output path.
+    """Pair each input photo with its output paths.
 
     Files map to `OUT/name`; folders map their photos to `OUT/folder_name/relative_path`
-    (subfolders only with `recursive`). The suffix follows `out_format` ("same" keeps it).
-    One input file with an `out` that has an image extension is written to `out` itself.
-    Side-by-side comparisons get a `-compare` suffix, so they never replace colorized photos.
+    (subfolders only with `recursive`; never the output folder itself when it lies inside an
+    input folder). The suffix follows `out_format` ("same" keeps each input's). One input file
+    with an `out` that has an image extension is written to `out` itself, in that format.
+    With `compare`, a side-by-side `-compare` image is written beside each colorized photo.
 
     Returns:
         Plan.
@@ -47,7 +64,6 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     plan = Plan()
     if is_output_file(out, inputs):
         pairs = [(Path(inputs[0]), out)]
-        out_format = "same-as-output"
     else:
         pairs = []
         for item in map(Path, inputs):
@@ -57,40 +73,47 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
                 pairs.append((item, out / item.name))
             else:
                 plan.problems.append(f"{item}: no such file or folder")
+        if out_format != "same":
+            pairs = [(source, dest.with_suffix(f".{out_format}")) for source, dest in pairs]
     sources = {p.resolve() for p, _ in pairs}
     seen = set()
     for source, destination in pairs:
-        if out_format not in ("same", "same-as-output"):
-            destination = destination.with_suffix(f".{out_format}")
-        if compare:
-            destination = destination.with_name(
-                f"{destination.stem}{COMPARE_SUFFIX}{destination.suffix}"
-            )
-        resolved = destination.resolve()
-        if resolved in sources:
+        job = Job(source, destination, side_by_side_path(destination) if compare else None)
+        outputs = [path for path in job[1:] if path is not None]
+        resolved = [path.resolve() for path in outputs]
+        if any(path in sources for path in resolved):
             plan.problems.append(
                 f"{source}: its output {destination} would overwrite an input; "
                 "choose another -o folder"
             )
-        elif resolved in seen:
+        elif any(path in seen for path in resolved):
             plan.problems.append(f"{source}: another input already writes {destination}")
         else:
-            seen.add(resolved)
-            plan.jobs.append((source, destination))
+            seen.update(resolved)
+            plan.jobs.append(job)
     return plan
 
 
 def _folder_pairs(folder, out, recursive, plan):
+    out_resolved = out.resolve()
+    inside_out = []
+
     def photos(pattern):
-        return sorted(
-            p
-            for p in folder.glob(pattern)
-            if p.is_file()
-            and is_image_path(p)
-            and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        )
+        found = []
+        for p in sorted(folder.glob(pattern)):
+            if not p.is_file() or not is_image_path(p):
+                continue
+            if any(part.startswith(".") for part in p.relative_to(folder).parts):
+                continue
+            if out_resolved in p.resolve().parents:  # an earlier run's output, not an input
+                inside_out.append(p)
+                continue
+            found.append(p)
+        return found
 
     files = photos("**/*" if recursive else "*")
+    if inside_out:
+        plan.notes.append(f"{folder}: the output folder {out} inside it is left out")
     if not recursive:
         deeper = len(photos("**/*")) - len(files)
         if deeper:
@@ -103,29 +126,37 @@ def _folder_pairs(folder, out, recursive, plan):
     return [(f, out / folder.resolve().name / f.relative_to(folder)) for f in files]
 
 
-def colorize_paths(colorizer, jobs, overwrite=False, compare=False, out_format="png"):
+def colorize_paths(colorizer, jobs, overwrite=False):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
-    A full disk stops the batch (every later photo would fail the same way).
+    A job whose outputs all exist is skipped unless `overwrite`; one with an output missing
+    writes just that one. A full disk stops the batch (every later photo would fail the same
+    way).
 
     Returns:
         dict of counts `written`, `skipped`, `failed`, and `interrupted` (Ctrl-C: the photo
         being written is dropped whole, the ones before it are kept).
     """
-    from kcolor.inference.colorizer import colorize_file
+    from kcolor.inference import colorizer as colorizer_module
 
     summary = {"written": 0, "skipped": 0, "failed": 0, "interrupted": False}
     bar = tqdm(jobs, unit="photo", desc="colorizing", disable=None)  # None: off unless a tty
     try:
-        for source, destination in bar:
-            if destination.exists() and not overwrite:
+        for job in bar:
+            wanted = [path for path in job[1:] if path is not None]
+            if not overwrite:
+                wanted = [path for path in wanted if not path.exists()]
+            if not wanted:
                 summary["skipped"] += 1
                 continue
-            fmt = (source if out_format == "same" else destination).suffix.lstrip(".").lower()
-            fmt = {"tif": "tiff", "jpeg": "jpg"}.get(fmt, fmt)
             try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                colorize_file(colorizer, source, destination, out_format=fmt, compare=compare)
+                job.destination.parent.mkdir(parents=True, exist_ok=True)
+                colorizer_module.colorize_file(
+                    colorizer,
+                    job.source,
+                    job.destination if job.destination in wanted else None,
+                    side_by_side=job.side_by_side if job.side_by_side in wanted else None,
+                )
                 summary["written"] += 1
             except ImageDecodeError as err:
                 summary["failed"] += 1
@@ -133,9 +164,9 @@ def colorize_paths(colorizer, jobs, overwrite=False, compare=False, out_format="
             except (OSError, ValueError) as err:
                 summary["failed"] += 1
                 reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-                _report(f"error: {source}: {reason} (writing {destination})")
+                _report(f"error: {job.source}: {reason} (writing {job.destination})")
                 if isinstance(err, OSError) and err.errno == errno.ENOSPC:
-                    _report(f"error: no space left in {destination.parent}: stopping")
+                    _report(f"error: no space left in {job.destination.parent}: stopping")
                     break
     except KeyboardInterrupt:
         summary["interrupted"] = True

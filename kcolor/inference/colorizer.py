@@ -169,31 +169,46 @@ def _join_full_resolution(rgb, ab_small, height, width):
     return out
 
 
-def colorize_file(colorizer, source, destination, out_format="png", compare=False):
+def colorize_file(colorizer, source, destination, side_by_side=None):
     """Colorize one file and write it atomically; EXIF and ICC are kept where the format allows.
 
+    Args:
+        destination: where the colorized photo goes (None: only the comparison); its
+            extension picks the format.
+        side_by_side: where a gray | colorized comparison goes, if anywhere.
+
     Raises:
-        ImageDecodeError: unreadable input.
+        ImageDecodeError: unreadable input, or an output format that cannot hold the image.
     """
-    import io
-
-    from kcolor.fileio import atomic_write_bytes
-
     pil = open_image(source)
     result = colorizer.colorize(pil)
-    if compare:
+    if destination is not None:
+        _write_image(result, pil, destination)
+    if side_by_side is not None:
         gray = pil.convert("L").convert(result.mode)
         side = Image.new(result.mode, (result.width * 2, result.height))
         side.paste(gray, (0, 0))
         side.paste(result, (result.width, 0))
-        result = side
-    fmt = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG"}.get(out_format.lower(), out_format.upper())
-    if fmt == "JPEG" and result.mode == "RGBA":
-        result = result.convert("RGB")  # JPEG has no alpha
+        _write_image(side, pil, side_by_side)
+
+
+_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "tif": "TIFF", "tiff": "TIFF"}
+
+
+def _write_image(image, original, path):
+    """Encode `image` in the format `path`'s extension names, with `original`'s EXIF and ICC."""
+    import io
+
+    from kcolor.fileio import atomic_write_bytes
+
+    suffix = Path(path).suffix.lstrip(".").lower()
+    fmt = _FORMATS.get(suffix, suffix.upper())
+    if fmt == "JPEG" and image.mode == "RGBA":
+        image = image.convert("RGB")  # JPEG has no alpha
     options = {}
-    if pil.info.get("icc_profile"):
-        options["icc_profile"] = pil.info["icc_profile"]
-    exif = pil.getexif()
+    if original.info.get("icc_profile"):
+        options["icc_profile"] = original.info["icc_profile"]
+    exif = original.getexif()
     if exif:
         options["exif"] = exif.tobytes()
     if fmt == "JPEG":
@@ -202,7 +217,7 @@ def colorize_file(colorizer, source, destination, out_format="png", compare=Fals
         options["compress_level"] = 1  # 4x faster than the default 6 for ~20% larger files
     buffer = io.BytesIO()
     try:
-        result.save(buffer, format=fmt, **options)
+        image.save(buffer, format=fmt, **options)
     except (OSError, ValueError, KeyError) as err:
-        raise ImageDecodeError(destination, f"cannot write as {fmt}: {err}") from None
-    atomic_write_bytes(destination, buffer.getvalue())
+        raise ImageDecodeError(path, f"cannot write as {fmt}: {err}") from None
+    atomic_write_bytes(path, buffer.getvalue())

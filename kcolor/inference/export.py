@@ -20,6 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from kcolor.color import lab_ops
+from kcolor.fileio import atomic_folder
 from kcolor.models.predictors import TFLITE_SIGNATURE
 from kcolor.quiet import native_stderr_silenced
 
@@ -33,18 +34,29 @@ class ExportError(RuntimeError):
 
 
 def load_generator(model):
-    """A Keras generator from a run folder or `.keras` file (or a loaded model)."""
+    """A Keras generator from a run folder, a `.keras` file, a shipped name ("default": rebuilt
+    from its SavedModel, so it can be exported at another size or quantization), or a loaded
+    model."""
     import keras
 
     import kcolor.models.presets  # noqa: F401  (registers kcolor's classes)
+    from kcolor.models.shipped_generator import names_shipped_model
 
     if isinstance(model, keras.Model):
         return model
+    if names_shipped_model(model):
+        from kcolor.models.shipped_generator import ShippedGeneratorError, load_shipped_generator
+        from kcolor.shipped import ShippedModelError
+
+        try:
+            return load_shipped_generator(model)
+        except (ShippedModelError, ShippedGeneratorError) as err:
+            raise ExportError(str(err)) from None
     path = Path(model)
     if path.is_dir():
         path = path / "generator.keras"
     if not path.is_file() or path.suffix != ".keras":
-        raise ExportError(f"{model}: expected a run folder or a .keras generator")
+        raise ExportError(f"{model}: expected a run folder, a .keras generator or 'default'")
     from kcolor.models.predictors import ModelLoadError, load_keras_model
 
     try:
@@ -79,8 +91,26 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
     # variable each saved one is, so the generator can still be rebuilt from it.
     tracked = archive._tf_trackable
     tracked.variables, tracked.trainable_variables, tracked.non_trainable_variables = [], [], []
-    archive.write_out(str(out_dir), verbose=False)
+    with atomic_folder(out_dir) as tmp:  # a failed export leaves no half-written folder
+        try:
+            archive.write_out(str(tmp), verbose=False)
+        except tf.errors.OpError as err:
+            raise _as_os_error(err) from None
     return Path(out_dir)
+
+
+def _as_os_error(err):
+    """TensorFlow's file errors as the OSError the CLI reports in one line (disk full, denied)."""
+    import errno
+    import os
+
+    code = {
+        tf.errors.ResourceExhaustedError: errno.ENOSPC,
+        tf.errors.PermissionDeniedError: errno.EACCES,
+        tf.errors.NotFoundError: errno.ENOENT,
+    }.get(type(err), errno.EIO)
+    reason = os.strerror(code) if code != errno.EIO else str(err.message).splitlines()[0]
+    return OSError(code, reason)
 
 
 def variable_order(generator, out_dir):

@@ -15,10 +15,9 @@ from kcolor.models.shipped_generator import SHIPPED_INIT_NAMES, names_shipped_mo
 from kcolor.training.color_gan import ColorGAN
 from kcolor.training.errors import TrainingError
 from kcolor.training.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
+from kcolor.training.run_folder import GENERATOR_FILE
 
 log = logging.getLogger(__name__)
-
-GENERATOR_FILE = "generator.keras"
 
 
 def build_model(config, has_validation, color_prior=None, total_steps=None):

@@ -33,7 +33,8 @@ from kcolor.training.datasets import (
     sample_batch,
 )
 from kcolor.training.errors import TrainingError
-from kcolor.training.model_build import GENERATOR_FILE, build_model
+from kcolor.training.model_build import build_model
+from kcolor.training.run_folder import GENERATOR_FILE
 from kcolor.training.strategy import (
     device_kind,
     set_precision,
@@ -100,18 +101,6 @@ def train(config, resume=False):
     with atomic_path(generator_path, prefix=".tmp-", suffix="") as tmp:
         _float32_copy(generator).save(tmp)
     return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
-
-
-def resume_point(run_dir):
-    """`(epoch, step)` a `--resume` of `run_dir` continues from (1-based epoch; step 0 means
-    the epoch starts afresh), or None when the folder holds no backup."""
-    import json
-
-    metadata = Path(run_dir) / "backup" / "training_metadata.json"
-    if not metadata.is_file():
-        return None
-    state = json.loads(metadata.read_text())
-    return int(state.get("epoch", 0)) + 1, int(state.get("batch", 0))
 
 
 def backup_every(config, total_steps):
