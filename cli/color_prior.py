@@ -10,7 +10,8 @@ import click
     "--output",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The .npz file to write (bins, counts, smoothed prior, weights).",
+    help="The .npz file to write (bins, counts, smoothed prior; training derives the weights "
+    "at its rebalance_mix).",
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Count at most this many photos.")
 @click.option(
@@ -56,8 +57,12 @@ def color_prior(source, output, limit, subset, tfds_data_dir):
         raise click.ClickException(str(err)) from None
     with write_errors_in_one_line(output):
         prior.save(output)
+    from kcolor.color.ab_bins import PRIOR_MIX
+
+    weights = prior.weights(PRIOR_MIX)
     used = int(np.count_nonzero(prior.counts))
     click.echo(
         f"counted {prior.images} photos: {used} of {len(prior.centers)} ab bins occur; "
-        f"weights {prior.weights.min():.2f} to {prior.weights.max():.2f}; wrote {output}"
+        f"weights at mix {PRIOR_MIX} (training's default rebalance_mix) {weights.min():.2f} to "
+        f"{weights.max():.2f}; wrote {output}"
     )

@@ -97,7 +97,7 @@ def require_source(option, value):
     from pathlib import Path
 
     if value and not str(value).startswith("tfds:") and not Path(value).exists():
-        raise click.BadParameter(f"{value}: no such folder or file", param_hint=option)
+        raise click.BadParameter(f"{value}: no such file or folder", param_hint=option)
 
 
 def require_model(value, option="MODEL", extra=("gray",)):

@@ -3,8 +3,8 @@
 TensorFlow prints oneDNN, CPU-feature and absl lines from C++ when it loads, the TFLite converter
 prints its settings, and LiteRT announces its XNNPACK delegate, all straight to file descriptor 2,
 past Python's logging. `kcolor` (without `-v`) sets KCOLOR_QUIET=1; these helpers then point
-descriptor 2 at /dev/null for the few calls that print, and the library used from Python is left
-alone.
+descriptor 2 at /dev/null for the few calls that print. The library used from Python is left
+alone, except for LiteRT's delegate notice, which is silenced always.
 """
 
 import contextlib
@@ -19,12 +19,15 @@ def quiet_requested():
 
 
 @contextlib.contextmanager
-def native_stderr_silenced():
-    """Redirect descriptor 2 to /dev/null inside the block when KCOLOR_QUIET=1.
+def native_stderr_silenced(always=False):
+    """Redirect descriptor 2 to /dev/null inside the block when KCOLOR_QUIET=1 (or `always`).
 
-    Python exceptions are unaffected (they print after the block, with descriptor 2 restored).
+    `always` is for calls whose only output is noise and whose failures raise Python errors
+    (LiteRT's "Created TensorFlow Lite XNNPACK delegate" on allocation), so the Python API
+    stays quiet too. Python exceptions are unaffected (they print after the block, with
+    descriptor 2 restored).
     """
-    if not quiet_requested():
+    if not (always or quiet_requested()):
         yield
         return
     sys.stderr.flush()

@@ -2,9 +2,12 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from click.testing import CliRunner
 from kcolor.cli.main import SUBCOMMANDS, main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_help_and_version_do_not_import_tensorflow(tmp_path):
@@ -132,3 +135,19 @@ def test_the_readme_main_command_output_is_ignored_by_git():
 
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text().splitlines()
     assert "colorized/" in ignored
+
+
+def test_the_readme_export_examples_write_outside_the_shipped_models():
+    """Issue 19, item 6: an example exporting into savedmodels/default could never succeed."""
+    import re
+    import shlex
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    lines = [line for line in readme.splitlines() if line.startswith("kcolor export ")]
+    assert len(lines) >= 3
+    for line in lines:
+        args = shlex.split(line)
+        out = Path(args[args.index("-o") + 1])
+        assert out.parts[0] not in ("savedmodels", "tflite"), line
+        assert not (REPO_ROOT / out).exists(), line  # exists only after the user runs it
+        assert re.match(r"kcolor export (runs/\S+|default) ", line)

@@ -10,7 +10,7 @@ from cli_child import run_cli
     ("args", "message"),
     [
         (["evaluate", "nope", "--data", "{set5}"], "nope: no such run folder or model file"),
-        (["evaluate", "gray", "--data", "{missing}"], "no such folder or file"),
+        (["evaluate", "gray", "--data", "{missing}"], "no such file or folder"),
         (["evaluate", "gray", "--data", "{set5}", "--metrics", "psnr,sharp"], "unknown metric"),
         (["export", "nope", "--format", "tflite", "-o", "x.tflite"], "no such run folder"),
         (["export", "default", "--format", "tflite", "--quantize", "int8", "-o", "x"], "int8"),
@@ -18,10 +18,10 @@ from cli_child import run_cli
             ["export", "default", "--format", "savedmodel", "--quantize", "fp16", "-o", "x"],
             "tflite",
         ),
-        (["train", "--data", "{missing}"], "--data: {missing}: no such folder or file"),
+        (["train", "--data", "{missing}"], "--data: {missing}: no such file or folder"),
         (["train", "--data", "{set5}", "--init-generator", "nope"], "--init-generator"),
         (["train", "--data", "{set5}", "--color-prior", "{missing}"], "--color-prior"),
-        (["color-prior", "{missing}", "-o", "p.npz"], "no such folder or file"),
+        (["color-prior", "{missing}", "-o", "p.npz"], "no such file or folder"),
     ],
 )
 def test_bad_arguments_fail_in_one_line_before_tensorflow(args, message, shared_data, tmp_path):

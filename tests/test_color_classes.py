@@ -113,7 +113,10 @@ def test_color_prior_command_writes_weights_with_mean_one(shared_data, tmp_path)
     assert result.exit_code == 0, result.output
     prior = ColorPrior.load(out)
     assert prior.images == 12 and prior.counts.sum() == 12 * 64 * 64
-    assert np.sum(prior.prior * prior.weights) == pytest.approx(1.0, abs=1e-5)
+    for mix in (0.5, 0.8):
+        assert np.sum(prior.prior * prior.weights(mix)) == pytest.approx(1.0, abs=1e-5)
+    with np.load(out) as saved:  # issue 19, item 17: no weights of one mix in the file
+        assert "weights" not in saved.files
     bad = tmp_path / "bad.npz"
     bad.write_text("not a prior")
     with pytest.raises(ValueError, match="not a kcolor color prior"):

@@ -222,3 +222,23 @@ def test_plot_loss_curves_and_metric_bars(small_run, tmp_path):
     assert Image.open(bars).size[0] > 100
     missing = CliRunner().invoke(main, ["plot", str(tmp_path)])
     assert missing.exit_code != 0 and "history.csv" in missing.output
+
+
+def test_table_has_no_empty_ground_truth_row():
+    """Issue 19, item 12: `--metrics auc` has nothing to score on the truth: no row for it."""
+    from kcolor.evaluation.protocols import format_table
+
+    def result(reference_metrics):
+        return {
+            "results": [{"model": "gray", "metrics": {"auc": {"mean": 0.9, "std": 0.01}}}],
+            "reference": {"model": "ground truth", "metrics": reference_metrics},
+            "n_images": 5,
+            "data": "set5",
+            "image_size": 256,
+            "protocol": "standard",
+            "notices": [],
+        }
+
+    assert "ground truth" not in format_table(result({}))
+    with_truth = format_table(result({"auc": {"mean": 1.0, "std": 0.0}}))
+    assert "ground truth  1.0000" in with_truth

@@ -192,3 +192,28 @@ def test_semantic_prior_imagenet_weights_load_offline_from_the_keras_cache(
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert float(done.stdout.split()[-1]) > 0.05  # ImageNet filters, not a download error
+
+
+def test_semantic_prior_offline_without_weights_names_the_setting(tmp_path):
+    """Issue 19, item 5: no URL-fetch traceback; the error says how to pass the file."""
+    import subprocess
+    import sys
+
+    code = (
+        "from kcolor.models import build_generator\n"
+        "try:\n"
+        "    build_generator('default', semantic='mobilenet', semantic_weights='imagenet')\n"
+        "except ValueError as err:\n"
+        "    print('ERROR', err)\n"
+    )
+    # An empty Keras cache and a proxy nobody listens on: the download fails at once.
+    env = {
+        **os.environ,
+        "KERAS_HOME": str(tmp_path),
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "https_proxy": "http://127.0.0.1:9",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ERROR" in done.stdout and "model.semantic_weights=PATH" in done.stdout

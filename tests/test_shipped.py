@@ -160,3 +160,21 @@ def test_export_saves_each_weight_once_and_the_generator_rebuilds_from_it(
     served = tf.saved_model.load(str(folder)).signatures["colorize"]
     lightness = np.linspace(0, 100, 64 * 64, dtype=np.float32).reshape(1, 64, 64, 1)
     assert np.abs(served(lightness=tf.constant(lightness))["ab"].numpy()).max() > 0
+
+
+def test_the_python_api_prints_nothing_of_its_own(tmp_path):
+    """Issue 19, item 13: no "Created TensorFlow Lite XNNPACK delegate" line from the API."""
+    import subprocess
+    import sys
+
+    code = (
+        "from PIL import Image; from kcolor import Colorizer;"
+        "c = Colorizer.load('default');"
+        "print(c.colorize(Image.new('L', (48, 32), 100)).size)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "(48, 32)"
+    assert done.stderr == ""

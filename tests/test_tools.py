@@ -249,3 +249,24 @@ def test_vendored_litertjs_files_match_their_checksums():
     assert tool.VERSION in record and "Apache-2.0" in record
     core = (tool.VENDOR / "core.js").read_text()
     assert tool.LOCAL_IMPORT in core and tool.BARE_IMPORT not in core
+
+
+def test_make_pool_keeps_the_paths_it_was_given_through_symlinks(tmp_path):
+    """Issue 19, item 14: a data root reached through a symlink is written as that path."""
+    import subprocess
+    import sys
+
+    real = tmp_path / "real"
+    (real / "pets").mkdir(parents=True)
+    (real / "pets" / "cat.jpg").write_bytes(b"\xff\xd8")
+    (real / "manifest.csv").write_text("set,file,gray\npets,cat.jpg,color\n")
+    (tmp_path / "linked").symlink_to(real)
+    out = tmp_path / "lists" / "pool.txt"
+    tool = Path(__file__).resolve().parents[1] / "tools" / "make_pool.py"
+    done = subprocess.run(
+        [sys.executable, tool, out, "pets", "--data-root", tmp_path / "linked"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().splitlines() == ["../linked/pets/cat.jpg"]

@@ -195,12 +195,13 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_good_checkpoints(
         (["--data", "NOWHERE"], "no such file or folder"),
         (["--data", "EMPTY"], "no image files"),
         (["--data", "GRAY"], "no usable images"),
+        (["--data", "SET14", "--batch-size", "16"], "are fewer than one batch of 16"),
         (["--data", "GOOD", "--set", "epoch=3"], "unknown config key(s): epoch"),
         (["--data", "GOOD", "--arch", "resnet"], "Invalid value for '--arch'"),
         ([], "data is required"),
     ],
 )
-def test_clear_errors(awkward_folder, tmp_path, extra, message):
+def test_clear_errors(awkward_folder, shared_data, tmp_path, extra, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "gray").mkdir()
     (tmp_path / "gray" / "g.jpg").write_bytes((awkward_folder / "gray.jpg").read_bytes())
@@ -209,6 +210,7 @@ def test_clear_errors(awkward_folder, tmp_path, extra, message):
         "EMPTY": str(tmp_path / "empty"),
         "GRAY": str(tmp_path / "gray"),
         "GOOD": str(awkward_folder / "good"),
+        "SET14": str(shared_data / "set14"),
     }
     extra = [paths.get(arg, arg) for arg in extra]
     result = CliRunner().invoke(main, ["train", "--run-dir", str(tmp_path / "run"), *extra])

@@ -29,8 +29,8 @@ def main():
     )
     args = parser.parse_args()
 
-    root = Path(args.data_root).resolve()
-    out = Path(args.out).resolve()
+    root = Path(args.data_root).absolute()  # keep symlinks as given: the list names those paths
+    out = Path(args.out).absolute()
     with open(root / "manifest.csv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["set"] in args.sets and r["gray"] == "color"]
     missing = sorted(set(args.sets) - {r["set"] for r in rows})
@@ -39,7 +39,7 @@ def main():
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [os.path.relpath(root / r["set"] / r["file"], out.parent) for r in rows]
     for folder in args.extra:
-        photos = sorted(p for p in Path(folder).resolve().iterdir() if p.suffix == ".jpg")
+        photos = sorted(p for p in Path(folder).absolute().iterdir() if p.suffix == ".jpg")
         if not photos:
             raise SystemExit(f"{folder}: no .jpg photos (run tools/extra_photos.py first)")
         lines += [os.path.relpath(p, out.parent) for p in photos]

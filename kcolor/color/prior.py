@@ -20,33 +20,35 @@ PRIOR_FILE = "color_prior.npz"
 
 @dataclass(frozen=True)
 class ColorPrior:
-    """Bins, raw pixel counts per bin, the smoothed prior and the rebalancing weights.
+    """Bins, raw pixel counts per bin and the smoothed prior; `weights(mix)` derives the loss
+    weights. The file holds no weights: they depend on the run's `rebalance_mix`, so storing
+    one mix's weights beside a run trained at another would mislead.
 
     Attributes:
         centers: `(Q, 2)` bin centers in Lab units.
         counts: `(Q,)` pixels whose nearest bin is each center.
         prior: `(Q,)` smoothed probabilities (`ab_bins.smoothed_prior`).
-        weights: `(Q,)` loss weights (`ab_bins.rebalancing_weights`), mean 1 under `prior`.
         images: photos counted.
     """
 
     centers: np.ndarray
     counts: np.ndarray
     prior: np.ndarray
-    weights: np.ndarray
     images: int
 
     @classmethod
     def from_counts(cls, centers, counts, images):
-        prior = ab_bins.smoothed_prior(counts, centers)
-        weights = ab_bins.rebalancing_weights(prior)
         return cls(
             np.asarray(centers, np.float32),
             np.asarray(counts, np.int64),
-            prior,
-            weights,
+            ab_bins.smoothed_prior(counts, centers),
             int(images),
         )
+
+    def weights(self, mix=ab_bins.PRIOR_MIX):
+        """`(Q,)` loss weights at rebalancing `mix` (`ab_bins.rebalancing_weights`), mean 1
+        under the prior."""
+        return ab_bins.rebalancing_weights(self.prior, mix=mix)
 
     def save(self, path):
         """Write an `.npz` atomically (a kill never leaves half a file)."""
@@ -56,7 +58,6 @@ class ColorPrior:
             centers=self.centers,
             counts=self.counts,
             prior=self.prior,
-            weights=self.weights,
             images=self.images,
         )
         atomic_write_bytes(Path(path), buffer.getvalue())
@@ -73,7 +74,6 @@ class ColorPrior:
                     data["centers"],
                     data["counts"],
                     data["prior"],
-                    data["weights"],
                     int(data["images"]),
                 )
         except (OSError, ValueError, KeyError) as err:

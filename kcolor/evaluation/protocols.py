@@ -325,7 +325,10 @@ def format_table(result):
     names = list(dict.fromkeys(k for r in result["results"] for k in r["metrics"]))
     header = ["model", *names]
     rows = []
-    for entry in [*result["results"], result["reference"]]:
+    reference = result["reference"]
+    # The ground truth scores only what can be scored on it (colorfulness); no empty row.
+    shown_reference = [reference] if any(n in reference["metrics"] for n in names) else []
+    for entry in [*result["results"], *shown_reference]:
         row = [entry["model"]]
         for name in names:
             value = entry["metrics"].get(name)

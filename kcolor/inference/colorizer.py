@@ -67,13 +67,17 @@ class Colorizer:
 
     def colorize_array(self, rgb):
         """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept."""
-        height, width = rgb.shape[:2]
-        ab_small = self._predict_small(rgb)
-        return _join_full_resolution(rgb, ab_small, height, width)
+        _, ab_small = self.predict_small(rgb)
+        return self.join(rgb, ab_small)
 
-    def _predict_small(self, rgb):
-        """Normalized ab `(h, w, 2)` for the photo shrunk to long side `size` (or the fixed
-        input size of the model)."""
+    def join(self, rgb, ab_small):
+        """Upsample normalized ab `(h, w, 2)` to the photo's size and join it with the photo's
+        own lightness: `(H, W, 3)` uint8 sRGB."""
+        return _join_full_resolution(rgb, ab_small, rgb.shape[0], rgb.shape[1])
+
+    def predict_small(self, rgb):
+        """The photo shrunk to long side `size` (or the model's fixed input): its lightness
+        `(h, w)` in [0, 100] and the predicted normalized ab `(h, w, 2)`."""
         height, width = rgb.shape[:2]
         fixed = getattr(self.predictor, "input_size", None)
         limit = min(fixed) if fixed else self.size
@@ -89,7 +93,8 @@ class Colorizer:
             target_w = -(-small_w // multiple) * multiple
         padded = _reflect_pad(l_norm, target_h, target_w)
         ab = self.predictor.predict_ab(padded[np.newaxis])[0]
-        return ab[:small_h, :small_w]
+        lightness = l_norm[..., 0] * lab_math.L_SCALE + lab_math.L_CENTER
+        return lightness, ab[:small_h, :small_w]
 
 
 def _as_pil(image):

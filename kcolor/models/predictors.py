@@ -141,7 +141,7 @@ class LiteRTGenerator:
         self.output_index = self.interpreter.get_output_details()[0]["index"]
         shape = self.input["shape"]
         self.input_size = (int(shape[1]), int(shape[2])) if shape[1] > 0 else None
-        with native_stderr_silenced():
+        with native_stderr_silenced(always=True):  # LiteRT's XNNPACK notice, in any use
             self.interpreter.allocate_tensors()
         self._shape = tuple(shape)
 
@@ -159,7 +159,7 @@ class LiteRTGenerator:
                         f"inputs, got {batch.shape[1]}x{batch.shape[2]}"
                     )
                 self.interpreter.resize_tensor_input(self.input["index"], batch.shape)
-                with native_stderr_silenced():
+                with native_stderr_silenced(always=True):
                     self.interpreter.allocate_tensors()
                 self._shape = batch.shape
             self.interpreter.set_tensor(self.input["index"], batch)

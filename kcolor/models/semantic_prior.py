@@ -12,6 +12,8 @@ from keras import layers
 
 SEMANTIC_ENCODERS = ("mobilenet",)
 
+_WEIGHTS_FILE = "mobilenet_2_5_224_tf_no_top.h5"
+
 # MobileNet v1 layers whose outputs have 1/8, 1/16 and 1/32 of the input size.
 _MOBILENET_MAPS = {8: "conv_pw_5_relu", 16: "conv_pw_11_relu", 32: "conv_pw_13_relu"}
 
@@ -29,9 +31,18 @@ def build_semantic_encoder(stride, weights="imagenet"):
         raise ValueError(
             f"a MobileNet prior needs a bottleneck at 1/8, 1/16 or 1/32, not 1/{stride}"
         )
-    backbone = keras.applications.MobileNet(
-        input_shape=(None, None, 3), alpha=0.25, include_top=False, weights=weights
-    )
+    try:
+        backbone = keras.applications.MobileNet(
+            input_shape=(None, None, 3), alpha=0.25, include_top=False, weights=weights
+        )
+    except Exception as err:  # Keras' get_file raises a bare Exception when offline
+        if weights != "imagenet" or "URL fetch failure" not in str(err):
+            raise
+        raise ValueError(
+            f"the MobileNet prior needs ImageNet weights ({_WEIGHTS_FILE}) and Keras could "
+            "not download them (offline?): pass the file with --set "
+            "model.semantic_weights=PATH, or put it in $KERAS_HOME/models/"
+        ) from None
     outputs = [backbone.get_layer(_MOBILENET_MAPS[stride]).output, backbone.output]
     encoder = keras.Model(backbone.inputs, outputs, name="semantic_encoder")
     encoder.trainable = False

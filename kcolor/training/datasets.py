@@ -93,6 +93,12 @@ def sample_batch(dataset, config, stats):
         else:
             lightness, ab = (t.numpy() for t in next(iter(dataset.take(1))))
     except (StopIteration, IndexError, ValueError):
+        if 0 < stats.used < config.batch_size:
+            raise TrainingError(
+                f"{stats.used} usable images in {config.data} are fewer than one batch of "
+                f"{config.batch_size} ({stats.summary()}): pass --batch-size {stats.used} or "
+                "less, or more photos"
+            ) from None
         raise TrainingError(
             f"no usable images in {config.data} ({stats.summary()}); with --batch-size "
             f"{config.batch_size}, training needs at least one full batch"

@@ -7,7 +7,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from kcolor.color.ab_bins import rebalancing_weights
 from kcolor.color.lab_scale import AB_SCALE
 from kcolor.models import PatchDiscriminator, build_generator
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
@@ -60,7 +59,7 @@ def build_model(config, has_validation, color_prior=None, total_steps=None):
             optimizer=adam(config.lr, config, total_steps),
             loss=ColorClassLoss(
                 centers,
-                rebalancing_weights(color_prior.prior, mix=config.rebalance_mix),
+                color_prior.weights(mix=config.rebalance_mix),
                 regression_weight=config.ab_regression_weight,
                 regression=config.ab_regression,
                 temperature=decoder.temperature,

@@ -8,7 +8,7 @@ Run folder layout:
     RUN_DIR/checkpoints/           epoch-NNN.weights.h5 (last k), best.weights.h5, best.txt
     RUN_DIR/backup/                state for --resume (weights, optimizer, epoch), also mid-epoch
     RUN_DIR/samples/epoch-NNN.png  gray | prediction | truth on a fixed validation batch
-    RUN_DIR/color_prior.npz        ab histogram and loss weights (--loss classification only)
+    RUN_DIR/color_prior.npz        ab histogram and smoothed prior (--loss classification only)
     RUN_DIR/generator.keras        the trained generator (what evaluate/colorize/export use):
                                    the best validation epoch's weights unless restore_best is off
 """
