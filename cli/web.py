@@ -66,6 +66,9 @@ def web(port, host, no_browser, model):
         # Inside the try: a Ctrl-C or `kill` the moment the address is printed still stops
         # cleanly (the test sends one right then).
         signal.signal(signal.SIGTERM, stop)
+        # Explicitly for Ctrl-C too: a shell starts background jobs with SIGINT ignored, and
+        # Python keeps an inherited "ignore", so the server could not be stopped with SIGINT.
+        signal.signal(signal.SIGINT, stop)
         click.echo(f"kcolor web: {url}  (Ctrl-C to stop)")
         if not no_browser:
             webbrowser.open(url)
