@@ -8,6 +8,7 @@ from typing import NamedTuple
 from tqdm.auto import tqdm
 
 from kcolor.image_io import ImageDecodeError, is_image_path
+from kcolor.video_io import VIDEO_EXTENSIONS, is_video_path
 
 COMPARE_SUFFIX = "-compare"
 
@@ -39,8 +40,13 @@ class Plan:
 
 
 def is_output_file(out, inputs):
-    """One input file and an `-o` with an image extension: write that file, not a folder."""
-    return len(inputs) == 1 and Path(inputs[0]).is_file() and is_image_path(out)
+    """One input file and an `-o` with an image (or, for a video, a video) extension: write
+    that file, not a folder."""
+    if len(inputs) != 1 or not Path(inputs[0]).is_file():
+        return False
+    if is_video_path(inputs[0]):
+        return Path(out).suffix.lower() in VIDEO_EXTENSIONS
+    return is_image_path(out)
 
 
 def side_by_side_path(destination):
@@ -53,9 +59,11 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
 
     Files map to `OUT/name`; folders map their photos to `OUT/folder_name/relative_path`
     (subfolders only with `recursive`; never the output folder itself when it lies inside an
-    input folder). The suffix follows `out_format` ("same" keeps each input's). One input file
-    with an `out` that has an image extension is written to `out` itself, in that format.
-    With `compare`, a side-by-side `-compare` image is written beside each colorized photo.
+    input folder). A photo's suffix follows `out_format` ("same" keeps each input's; "mp4"
+    leaves photos as PNG); a video keeps its container unless `out_format` is "mp4". One
+    input file with an `out` that has an image (video) extension is written to `out` itself,
+    in that format. With `compare`, a side-by-side `-compare` image is written beside each
+    colorized photo (not for videos).
 
     Returns:
         Plan.
@@ -73,12 +81,12 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
                 pairs.append((item, out / item.name))
             else:
                 plan.problems.append(f"{item}: no such file or folder")
-        if out_format != "same":
-            pairs = [(source, dest.with_suffix(f".{out_format}")) for source, dest in pairs]
+        pairs = [(source, _output_name(source, dest, out_format)) for source, dest in pairs]
     sources = {p.resolve() for p, _ in pairs}
     seen = set()
     for source, destination in pairs:
-        job = Job(source, destination, side_by_side_path(destination) if compare else None)
+        side = side_by_side_path(destination) if compare and not is_video_path(source) else None
+        job = Job(source, destination, side)
         outputs = [path for path in job[1:] if path is not None]
         resolved = [path.resolve() for path in outputs]
         if any(path in sources for path in resolved):
@@ -94,6 +102,17 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     return plan
 
 
+def _output_name(source, destination, out_format):
+    """The output's suffix: photos follow `out_format`, videos keep theirs unless "mp4"."""
+    if is_video_path(source):
+        if out_format == "mp4" or destination.suffix.lower() not in VIDEO_EXTENSIONS:
+            return destination.with_suffix(".mp4")  # a video found by content (film.dat)
+        return destination
+    if out_format == "same":
+        return destination
+    return destination.with_suffix(".png" if out_format == "mp4" else f".{out_format}")
+
+
 def _folder_pairs(folder, out, recursive, plan):
     out_resolved = out.resolve()
     inside_out = []
@@ -101,7 +120,7 @@ def _folder_pairs(folder, out, recursive, plan):
     def photos(pattern):
         found = []
         for p in sorted(folder.glob(pattern)):
-            if not p.is_file() or not is_image_path(p):
+            if not p.is_file() or not (is_image_path(p) or p.suffix.lower() in VIDEO_EXTENSIONS):
                 continue
             if any(part.startswith(".") for part in p.relative_to(folder).parts):
                 continue
@@ -126,12 +145,13 @@ def _folder_pairs(folder, out, recursive, plan):
     return [(f, out / folder.resolve().name / f.relative_to(folder)) for f in files]
 
 
-def colorize_paths(colorizer, jobs, overwrite=False):
+def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
     A job whose outputs all exist is skipped unless `overwrite`; one with an output missing
-    writes just that one. A full disk stops the batch (every later photo would fail the same
-    way).
+    writes just that one. Videos are colorized frame by frame with the `temporal` filter and a
+    progress bar of their own. A full disk stops the batch (every later photo would fail the
+    same way).
 
     Returns:
         dict of counts `written`, `skipped`, `failed`, and `interrupted` (Ctrl-C: the photo
@@ -151,6 +171,10 @@ def colorize_paths(colorizer, jobs, overwrite=False):
                 continue
             try:
                 job.destination.parent.mkdir(parents=True, exist_ok=True)
+                if is_video_path(job.source):
+                    _colorize_video_job(colorizer, job, temporal)
+                    summary["written"] += 1
+                    continue
                 colorizer_module.colorize_file(
                     colorizer,
                     job.source,
@@ -173,6 +197,23 @@ def colorize_paths(colorizer, jobs, overwrite=False):
     finally:
         bar.close()
     return summary
+
+
+def _colorize_video_job(colorizer, job, temporal):
+    """One video, with a frames / fps / ETA bar (on a terminal)."""
+    from kcolor.inference.video import colorize_video
+
+    bar = tqdm(unit="frame", desc=job.source.name, disable=None, leave=False)
+
+    def progress(done, total):
+        if total and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        colorize_video(colorizer, job.source, job.destination, temporal=temporal, progress=progress)
+    finally:
+        bar.close()
 
 
 def _report(message):

@@ -65,6 +65,24 @@ class Colorizer:
             out.putalpha(alpha)
         return out
 
+    def colorize_video(self, source, destination, temporal="flow", progress=None):
+        """Colorize a video file into `destination` (its extension picks the container), with
+        steady colors along time; audio, frame rate, size and rotation are kept.
+
+        Args:
+            temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
+            progress: called as `progress(frames_done, frames_total_or_None)` per frame.
+
+        Returns:
+            dict: `frames`, `scene_cuts`, `seconds`.
+
+        Example:
+            >>> Colorizer.load().colorize_video("film.mp4", "film-color.mp4")
+        """
+        from kcolor.inference.video import colorize_video
+
+        return colorize_video(self, source, destination, temporal=temporal, progress=progress)
+
     def colorize_array(self, rgb):
         """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept."""
         _, ab_small = self.predict_small(rgb)

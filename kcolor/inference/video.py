@@ -1,0 +1,127 @@
+"""Colorize a video file: frames streamed through the Colorizer, audio and metadata kept.
+
+Each frame is colorized as a photo is (the network sees a small copy; its colors are joined with
+the frame's full-resolution lightness), with a temporal filter on the small ab map between the
+two (`kcolor.inference.temporal`). Frames are decoded, colorized, encoded and written one at a
+time, so memory does not grow with the film's length. The output has the input's size, frame
+rate, timestamps and frame count; audio packets are copied unchanged (no re-encoding); the
+video is re-encoded (H.264, VP9 for WebM) at a high quality. The file is written under a
+temporary name and renamed, so an interrupted run leaves no partial file.
+"""
+
+from pathlib import Path
+
+from kcolor.fileio import atomic_path
+from kcolor.inference.temporal import TemporalFilter
+from kcolor.video_io import VideoDecodeError, import_av, open_video
+
+# Encoder per output container: H.264 where the container holds it, VP9 for WebM.
+_CODECS = {".webm": "libvpx-vp9"}
+_DEFAULT_CODEC = "libx264"
+_QUALITY = {"libx264": {"crf": "16", "preset": "veryfast"}, "libvpx-vp9": {"crf": "24", "b": "0"}}
+_KEPT_METADATA = ("language", "title", "creation_time", "handler_name")
+
+
+def video_frame_count(path):
+    """Frames in the first video stream, counted by decoding (containers' counts can lie)."""
+    with open_video(path) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def colorize_video(colorizer, source, destination, temporal="flow", progress=None):
+    """Colorize the video `source` into `destination` (its extension picks the container).
+
+    Args:
+        colorizer: a `Colorizer`.
+        temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
+        progress: called as `progress(frames_done, frames_total_or_None)` after each frame.
+
+    Returns:
+        dict: `frames`, `scene_cuts`, `seconds` of video.
+
+    Raises:
+        VideoDecodeError: unreadable, truncated or corrupt input (nothing is written).
+    """
+    av = import_av()
+    smoother = TemporalFilter(temporal)
+    destination = Path(destination)
+    rotation = _display_rotation(source)
+    with open_video(source) as reader:
+        video_in = reader.streams.video[0]
+        video_in.thread_type = "AUTO"
+        audio_in = [s for s in reader.streams if s.type == "audio"]
+        total = video_in.frames or None
+        with atomic_path(destination, prefix=".tmp-", suffix="") as tmp:
+            with av.open(str(tmp), "w", format=_container_format(destination)) as writer:
+                video_out = _add_video_stream(writer, video_in, destination)
+                if rotation:
+                    video_out.set_display_rotation(rotation)
+                audio_out = {s.index: writer.add_stream_from_template(s) for s in audio_in}
+                frames = 0
+                try:
+                    for packet in reader.demux(video_in, *audio_in):
+                        if packet.stream.type == "audio":
+                            if packet.dts is not None:  # the demuxer's flush packet has none
+                                packet.stream = audio_out[packet.stream.index]
+                                writer.mux(packet)
+                            continue
+                        for frame in packet.decode():
+                            colored = _colorize_frame(av, colorizer, smoother, frame)
+                            writer.mux(video_out.encode(colored))
+                            frames += 1
+                            if progress:
+                                progress(frames, total)
+                    writer.mux(video_out.encode(None))
+                except av.error.FFmpegError as err:
+                    raise VideoDecodeError(source, f"cannot decode ({_first_line(err)})") from None
+            if frames == 0:
+                raise VideoDecodeError(source, "no video frames could be decoded")
+    duration = float(frames / video_in.average_rate) if video_in.average_rate else None
+    return {"frames": frames, "scene_cuts": smoother.cuts, "seconds": duration}
+
+
+def _colorize_frame(av, colorizer, smoother, frame):
+    """One decoded frame in, one colorized frame out, with the input's timestamp."""
+    rgb = frame.to_ndarray(format="rgb24")
+    lightness, ab = colorizer.predict_small(rgb)
+    colored = colorizer.join(rgb, smoother(lightness, ab))
+    out = av.VideoFrame.from_ndarray(colored, format="rgb24")
+    out.pts, out.time_base = frame.pts, frame.time_base
+    return out
+
+
+def _display_rotation(source):
+    """The rotation a player applies (the display matrix, as degrees), read from the first
+    frame; the output carries the same, so the colorized film shows upright as the input."""
+    with open_video(source) as reader:
+        for frame in reader.decode(video=0):
+            return int(round(frame.rotation or 0))
+    return 0
+
+
+def _add_video_stream(writer, video_in, destination):
+    codec = _CODECS.get(destination.suffix.lower(), _DEFAULT_CODEC)
+    rate = video_in.average_rate or video_in.guessed_rate
+    stream = writer.add_stream(codec, rate=rate, options=dict(_QUALITY.get(codec, {})))
+    width, height = video_in.codec_context.width, video_in.codec_context.height
+    stream.width, stream.height = width, height
+    # 4:2:0 needs even sides; odd-sized videos keep full chroma instead.
+    stream.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+    stream.time_base = video_in.time_base
+    for key in _KEPT_METADATA:
+        if key in video_in.metadata:
+            stream.metadata[key] = video_in.metadata[key]
+    return stream
+
+
+def _container_format(destination):
+    """FFmpeg's muxer for the extension (m4v and mov are written as MP4-family files)."""
+    suffix = destination.suffix.lower()
+    return {".m4v": "mp4", ".mkv": "matroska", ".mov": "mov", ".webm": "webm"}.get(
+        suffix, suffix.lstrip(".") or "mp4"
+    )
+
+
+def _first_line(err):
+    text = str(err)
+    return text.splitlines()[0] if text else type(err).__name__
