@@ -199,3 +199,38 @@ def test_missing_pyav_is_a_one_line_hint(clips, tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 1
     assert "pip install 'kcolor[video]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def _moving_noisy_frames(steps=8):
+    """A smooth pattern moving 2 px right per frame, its true colors, and noisy predictions."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(0)
+    scene = gaussian_filter(rng.random((80, 160)), 4)
+    scene = (scene - scene.min()) / (scene.max() - scene.min()) * 80 + 10
+    colors = np.stack([scene / 100, 0.5 - scene / 100], axis=-1).astype(np.float32)
+    for step in range(steps):
+        truth = np.roll(colors, 2 * step, axis=1)
+        noisy = truth + rng.normal(0, 0.05, truth.shape).astype(np.float32)
+        yield np.roll(scene, 2 * step, axis=1).astype(np.float32), truth, noisy
+
+
+def test_temporal_filter_follows_motion_and_restarts_at_a_cut():
+    """On synthetic frames: noise shrinks along the motion (where "blend", which ignores the
+    motion, smears), and a new scene starts from its own colors."""
+    from kcolor.inference.temporal import TemporalFilter
+
+    last_error = {}
+    for method in ("flow", "blend", "off"):
+        smoother = TemporalFilter(method)
+        for lightness, truth, noisy in _moving_noisy_frames():
+            error = np.abs(smoother(lightness, noisy) - truth)[10:-10, 20:-20].mean()
+        last_error[method] = error
+    assert last_error["flow"] < 0.5 * last_error["off"] < 0.5 * last_error["blend"]
+    other = np.full((80, 160), 90.0, np.float32)  # a bright new scene: a cut
+    fresh = np.full((80, 160, 2), 0.3, np.float32)
+    smoother = TemporalFilter("flow")
+    for lightness, _, noisy in _moving_noisy_frames(3):
+        smoother(lightness, noisy)
+    np.testing.assert_array_equal(smoother(other, fresh), fresh)
+    assert smoother.cuts == 1
