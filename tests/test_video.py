@@ -234,3 +234,17 @@ def test_temporal_filter_follows_motion_and_restarts_at_a_cut():
         smoother(lightness, noisy)
     np.testing.assert_array_equal(smoother(other, fresh), fresh)
     assert smoother.cuts == 1
+
+
+def test_mixed_inputs_keep_or_convert_containers(clips, tmp_path, shared_data):
+    """A .mov stays a .mov beside the photos' PNGs; --format mp4 makes it an .mp4."""
+    from kcolor.image_io import is_image_path
+
+    movie = _gray_clip(clips["bikes_color"], tmp_path / "home.mov", 4, keep_audio=False)
+    photo = sorted(p for p in (shared_data / "set5").iterdir() if is_image_path(p))[0]
+    for fmt, expected in (("png", "home.mov"), ("mp4", "home.mp4")):
+        out = tmp_path / f"out-{fmt}"
+        result = _colorize(movie, photo, "-o", out, "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in out.iterdir()) == sorted([expected, photo.stem + ".png"])
+        assert len(_frames(out / expected)) == 4
