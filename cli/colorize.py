@@ -62,8 +62,8 @@ IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
 @click.option(
     "--compare",
     is_flag=True,
-    help="Also write gray | colorized side by side as NAME-compare.png, beside the colorized "
-    "NAME.png.",
+    help="Photos: also write gray | colorized side by side as NAME-compare.png, beside the "
+    "colorized NAME.png (videos: not applied).",
 )
 def colorize(
     inputs, out, model, backend, recursive, size, out_format, temporal, overwrite, compare
