@@ -62,13 +62,14 @@ def open_video(path):
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError) as err:
-        raise VideoDecodeError(path, f"not a readable video ({_reason(err)})") from None
+        raise VideoDecodeError(path, f"not a readable video ({error_reason(err)})") from None
     if not container.streams.video:
         container.close()
         raise VideoDecodeError(path, "no video stream")
     return container
 
 
-def _reason(err):
+def error_reason(err):
+    """FFmpeg's own words for an error, without its errno number."""
     text = getattr(err, "strerror", None) or str(err)
     return text.splitlines()[0] if text else type(err).__name__

@@ -125,16 +125,21 @@ def test_a_bad_video_is_one_line_and_the_batch_goes_on(clips, tmp_path, shared_d
     truncated.write_bytes(data[: len(data) // 3])
     garbage = tmp_path / "garbage.mkv"
     garbage.write_bytes(b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 8)
+    damaged = tmp_path / "damaged.mp4"  # a readable header, scrambled frames
+    scrambled = bytearray(data)
+    for index in range(len(scrambled) // 4, len(scrambled) * 3 // 4, 5):
+        scrambled[index] = (scrambled[index] * 31 + 7) % 256
+    damaged.write_bytes(bytes(scrambled))
     from kcolor.image_io import is_image_path
 
     photo = sorted(p for p in (shared_data / "set5").iterdir() if is_image_path(p))[0]
     out = tmp_path / "out"
-    result = _colorize(truncated, garbage, photo, "-o", out)
+    result = _colorize(truncated, garbage, damaged, photo, "-o", out)
     assert result.exit_code == 1, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 2 and "Traceback" not in result.output
-    assert str(truncated) in errors[0] and str(garbage) in errors[1]
-    assert "1 written" in result.output and "2 failed" in result.output
+    assert len(errors) == 3 and "Traceback" not in result.output
+    assert [str(truncated), str(garbage), str(damaged)] == [e.split(": ")[1] for e in errors]
+    assert "1 written" in result.output and "3 failed" in result.output
     assert sorted(p.name for p in out.rglob("*")) == [photo.with_suffix(".png").name]
 
 

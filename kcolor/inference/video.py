@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kcolor.fileio import atomic_path
 from kcolor.inference.temporal import TemporalFilter
-from kcolor.video_io import VideoDecodeError, import_av, open_video
+from kcolor.video_io import VideoDecodeError, error_reason, import_av, open_video
 
 # Encoder per output container: H.264 where the container holds it, VP9 for WebM.
 _CODECS = {".webm": "libvpx-vp9"}
@@ -73,7 +73,7 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
                                 progress(frames, total)
                     writer.mux(video_out.encode(None))
                 except av.error.FFmpegError as err:
-                    raise VideoDecodeError(source, f"cannot decode ({_first_line(err)})") from None
+                    raise VideoDecodeError(source, f"cannot decode ({error_reason(err)})") from None
             if frames == 0:
                 raise VideoDecodeError(source, "no video frames could be decoded")
     duration = float(frames / video_in.average_rate) if video_in.average_rate else None
@@ -93,9 +93,13 @@ def _colorize_frame(av, colorizer, smoother, frame):
 def _display_rotation(source):
     """The rotation a player applies (the display matrix, as degrees), read from the first
     frame; the output carries the same, so the colorized film shows upright as the input."""
+    av = import_av()
     with open_video(source) as reader:
-        for frame in reader.decode(video=0):
-            return int(round(frame.rotation or 0))
+        try:
+            for frame in reader.decode(video=0):
+                return int(round(frame.rotation or 0))
+        except av.error.FFmpegError:
+            return 0  # the frame loop reports the damage, naming the file
     return 0
 
 
@@ -120,8 +124,3 @@ def _container_format(destination):
     return {".m4v": "mp4", ".mkv": "matroska", ".mov": "mov", ".webm": "webm"}.get(
         suffix, suffix.lstrip(".") or "mp4"
     )
-
-
-def _first_line(err):
-    text = str(err)
-    return text.splitlines()[0] if text else type(err).__name__
