@@ -39,28 +39,22 @@ class StageTimer:
 
 
 def run_once(colorizer, gray, out, temporal):
-    import kcolor.inference.video as video
+    from kcolor.inference.temporal import TemporalFilter
+    from kcolor.inference.video import colorize_video
 
     timer = StageTimer()
-    colorizer.predict_small = timer.wrap(
-        "network", type(colorizer).predict_small.__get__(colorizer)
-    )
-    colorizer.join = timer.wrap("join", type(colorizer).join.__get__(colorizer))
-    original_filter = video.TemporalFilter
 
-    def timed_filter(name):
-        instance = original_filter(name)
-        instance.__class__ = type("Timed", (original_filter,), {})
-        instance.__class__.__call__ = timer.wrap("temporal", original_filter.__call__)
-        return instance
+    class TimedFilter(TemporalFilter):
+        __call__ = timer.wrap("temporal", TemporalFilter.__call__)
 
-    video.TemporalFilter = timed_filter
+    # Instance attributes shadow the methods for this run only.
+    colorizer.predict_small = timer.wrap("network", colorizer.predict_small)
+    colorizer.join = timer.wrap("join", colorizer.join)
     try:
         start = time.perf_counter()
-        info = video.colorize_video(colorizer, gray, out, temporal=temporal)
+        info = colorize_video(colorizer, gray, out, temporal=TimedFilter(temporal))
         total = time.perf_counter() - start
     finally:
-        video.TemporalFilter = original_filter
         del colorizer.predict_small, colorizer.join
     return info["frames"], total, timer.seconds
 

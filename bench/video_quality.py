@@ -79,15 +79,12 @@ def parse_setting(text):
 
 def colorize_with(colorizer, source, destination, method, options):
     """`colorize_video` with a TemporalFilter of the given settings."""
-    import kcolor.inference.video as video
     from kcolor.inference.temporal import TemporalFilter
+    from kcolor.inference.video import colorize_video
 
-    original = video.TemporalFilter
-    video.TemporalFilter = lambda name: TemporalFilter(name, **options)
-    try:
-        return video.colorize_video(colorizer, source, destination, temporal=method)
-    finally:
-        video.TemporalFilter = original
+    return colorize_video(
+        colorizer, source, destination, temporal=TemporalFilter(method, **options)
+    )
 
 
 def main():

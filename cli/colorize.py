@@ -86,7 +86,7 @@ def colorize(
     from kcolor.fileio import check_writable
     from kcolor.image_io import is_image_path
     from kcolor.inference.batch import colorize_paths, is_output_file, plan_outputs
-    from kcolor.video_io import VIDEO_EXTENSIONS, import_av, is_video_path
+    from kcolor.video_io import VIDEO_EXTENSIONS, import_av
 
     if backend == "tflite" and not (str(model).endswith(".tflite") or model == "default"):
         raise click.BadParameter(
@@ -120,7 +120,7 @@ def colorize(
         click.echo(f"note: {message}", err=True)
     if not plan.jobs:
         raise click.ClickException("nothing to colorize")
-    if any(is_video_path(job.source) for job in plan.jobs):
+    if any(job.video for job in plan.jobs):
         try:  # a missing extra is one line before anything runs, not a failure per video
             import_av()
             if temporal == "flow":

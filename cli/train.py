@@ -129,7 +129,6 @@ def train(ctx, recipe, assignments, resume, **options):
       kcolor train --run-dir runs/default-l1 --resume
     """
     import os
-    from pathlib import Path
 
     from kcolor.training.backend import (
         BACKEND_ENV,
@@ -220,7 +219,6 @@ def _under_runs_root(run_dir):
     is that one, so `kcolor train --run-dir stage1 --resume` finds a campaign's folder from any
     directory."""
     import os
-    from pathlib import Path
 
     root = os.environ.get(RUNS_ENV)
     path = Path(run_dir)
@@ -233,8 +231,6 @@ _PATH_OPTIONS = ("data", "val_data", "init_generator", "color_prior", "tfds_data
 
 
 def _absolute_if_local(name, value):
-    from pathlib import Path
-
     from kcolor.models.shipped_generator import names_shipped_model
 
     if name == "init_generator" and names_shipped_model(value):

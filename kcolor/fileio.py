@@ -86,12 +86,12 @@ def check_writable(folder, create=True, target=None):
         raise UnwritableError(err.errno, write_error(target or folder, err)) from None
 
 
-def check_output_file(path, create_folder=False):
+def check_output_file(path):
     """`path` can be written as a file: not a folder, and its folder is writable."""
     path = Path(path)
     if path.is_dir():
         raise UnwritableError(errno.EISDIR, f"cannot write to {path}: it is a folder, not a file")
-    check_writable(path.parent, create=create_folder, target=path)
+    check_writable(path.parent, create=False, target=path)
 
 
 @contextlib.contextmanager

@@ -14,13 +14,19 @@ COMPARE_SUFFIX = "-compare"
 
 
 class Job(NamedTuple):
-    """One photo to colorize: where the colorized photo goes, and the side-by-side comparison
-    (gray | colorized) beside it with `--compare` (else None). The format of each output
-    follows its file name's extension."""
+    """One photo or video to colorize: where the colorized result goes, and the side-by-side
+    comparison (gray | colorized) beside a photo with `--compare` (else None). The format of
+    each output follows its file name's extension. `video` is decided once, when planning
+    (finding a video by its content reads the file)."""
 
     source: Path
     destination: Path
     side_by_side: Path | None = None
+    video: bool = False
+
+    @property
+    def outputs(self):
+        return [path for path in (self.destination, self.side_by_side) if path is not None]
 
 
 @dataclass
@@ -70,7 +76,8 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     """
     out = Path(out)
     plan = Plan()
-    if is_output_file(out, inputs):
+    single_file = is_output_file(out, inputs)
+    if single_file:
         pairs = [(Path(inputs[0]), out)]
     else:
         pairs = []
@@ -81,14 +88,16 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
                 pairs.append((item, out / item.name))
             else:
                 plan.problems.append(f"{item}: no such file or folder")
-        pairs = [(source, _output_name(source, dest, out_format)) for source, dest in pairs]
+    videos = {source: is_video_path(source) for source, _ in pairs}
+    if not single_file:
+        pairs = [(s, _output_name(d, out_format, videos[s])) for s, d in pairs]
     sources = {p.resolve() for p, _ in pairs}
     seen = set()
     for source, destination in pairs:
-        side = side_by_side_path(destination) if compare and not is_video_path(source) else None
-        job = Job(source, destination, side)
-        outputs = [path for path in job[1:] if path is not None]
-        resolved = [path.resolve() for path in outputs]
+        video = videos[source]
+        side = side_by_side_path(destination) if compare and not video else None
+        job = Job(source, destination, side, video)
+        resolved = [path.resolve() for path in job.outputs]
         if any(path in sources for path in resolved):
             plan.problems.append(
                 f"{source}: its output {destination} would overwrite an input; "
@@ -102,9 +111,9 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     return plan
 
 
-def _output_name(source, destination, out_format):
+def _output_name(destination, out_format, video):
     """The output's suffix: photos follow `out_format`, videos keep theirs unless "mp4"."""
-    if is_video_path(source):
+    if video:
         if out_format == "mp4" or destination.suffix.lower() not in VIDEO_EXTENSIONS:
             return destination.with_suffix(".mp4")  # a video found by content (film.dat)
         return destination
@@ -163,7 +172,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
     bar = tqdm(jobs, unit="photo", desc="colorizing", disable=None)  # None: off unless a tty
     try:
         for job in bar:
-            wanted = [path for path in job[1:] if path is not None]
+            wanted = job.outputs
             if not overwrite:
                 wanted = [path for path in wanted if not path.exists()]
             if not wanted:
@@ -171,7 +180,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
                 continue
             try:
                 job.destination.parent.mkdir(parents=True, exist_ok=True)
-                if is_video_path(job.source):
+                if job.video:
                     _colorize_video_job(colorizer, job, temporal)
                     summary["written"] += 1
                     continue

@@ -106,8 +106,9 @@ class TemporalFilter:
             out = self.strength * previous[1] + (1 - self.strength) * ab
         else:
             flow = backward_flow(lightness, previous[0])
-            warped_ab = warp(previous[1], flow)
-            mismatch = warp(previous[0], flow) - lightness
+            # Lightness and ab of the previous frame, moved in one remap.
+            warped = warp(np.dstack([previous[0], previous[1]]), flow)
+            warped_ab, mismatch = warped[..., 1:], warped[..., 0] - lightness
             weight = self.strength * np.exp(-np.square(mismatch / self.sigma_l))[..., np.newaxis]
             out = weight * warped_ab + (1 - weight) * ab
         out = out.astype(np.float32)

@@ -22,18 +22,13 @@ _QUALITY = {"libx264": {"crf": "16", "preset": "veryfast"}, "libvpx-vp9": {"crf"
 _KEPT_METADATA = ("language", "title", "creation_time", "handler_name")
 
 
-def video_frame_count(path):
-    """Frames in the first video stream, counted by decoding (containers' counts can lie)."""
-    with open_video(path) as container:
-        return sum(1 for _ in container.decode(video=0))
-
-
 def colorize_video(colorizer, source, destination, temporal="flow", progress=None):
     """Colorize the video `source` into `destination` (its extension picks the container).
 
     Args:
         colorizer: a `Colorizer`.
-        temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
+        temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`), or a
+            `TemporalFilter` with its own settings.
         progress: called as `progress(frames_done, frames_total_or_None)` after each frame.
 
     Returns:
@@ -43,7 +38,7 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
         VideoDecodeError: unreadable, truncated or corrupt input (nothing is written).
     """
     av = import_av()
-    smoother = TemporalFilter(temporal)
+    smoother = temporal if isinstance(temporal, TemporalFilter) else TemporalFilter(temporal)
     destination = Path(destination)
     rotation = _display_rotation(source)
     with open_video(source) as reader:
