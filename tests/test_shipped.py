@@ -1,6 +1,7 @@
 """Shipped models: found through the package, verified by sha256, refused when they differ."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,6 +9,8 @@ from click.testing import CliRunner
 from kcolor.cli.main import main
 
 import kcolor.shipped as shipped
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -106,7 +109,12 @@ def test_the_shipped_default_rebuilds_as_a_trainable_keras_generator():
 
     generator = load_shipped_generator("default")
     saved = tf.saved_model.load(str(shipped.shipped_model_path("default")))
-    lightness = np.random.default_rng(8).uniform(0, 100, (1, 256, 256, 1)).astype(np.float32)
+    from PIL import Image
+
+    # A real photo's lightness: on noise a well-trained model rightly paints almost nothing.
+    photo = Image.open(REPO_ROOT / "examples" / "kodim23.png").convert("RGB").resize((256, 256))
+    lab = np.asarray(lab_ops.rgb_to_lab(np.asarray(photo, np.float32)[None] / 255.0))
+    lightness = lab[..., :1].astype(np.float32)
     expected = saved.signatures["colorize"](lightness=tf.constant(lightness))["ab"].numpy()
     l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
     ours = np.asarray(generator(l_norm, training=False)) * lab_ops.AB_SCALE
