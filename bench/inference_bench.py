@@ -4,10 +4,15 @@ time, and peak memory against photo size. Results go to docs/benchmarks.md by ha
 Usage (from the repo root):
     python bench/inference_bench.py --calibration-data ../shared/data/set14
 
-The default generator is freshly initialized: speed and memory do not depend on its weights.
+The default generator is freshly initialized: speed and memory do not depend on its weights,
+except for the class head's full-int8 softmax, whose speed depends on how spread its logits are
+(on uniform noise, the shipped T 0.4 model ran 20% slower than on photos). So `--shipped` times
+the shipped .tflite files on the lightness of real photos (the first 8 of --calibration-data):
+    python bench/inference_bench.py --shipped --calibration-data ../shared/data/coco_val2017
 """
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -76,6 +81,41 @@ def _latency_table(generator, x, tmp, calibration_data, size, head):
             )
 
 
+def _shipped_table(calibration_data, photos=8):
+    """The shipped .tflite files at 256 px, timed on real photos' lightness, 1 and 2 threads."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+    from PIL import Image
+
+    from kcolor.color import lab_ops
+    from kcolor.shipped import shipped_model_path
+
+    photo_types = (".jpg", ".jpeg", ".png")
+    names = sorted(n for n in os.listdir(calibration_data) if n.lower().endswith(photo_types))
+    names = names[:photos]
+    lightness = []
+    for name in names:
+        rgb = Image.open(Path(calibration_data) / name).convert("RGB").resize((256, 256))
+        lab = np.asarray(lab_ops.rgb_to_lab(np.asarray(rgb, np.float32)[None] / 255.0))
+        lightness.append(lab[..., :1].astype(np.float32))
+    print(f"\n## Shipped default, .tflite, 256x256, batch 1, {len(names)} photos in turn\n")
+    print("| file | threads | ms/image | images/s |")
+    print("|---|---|---|---|")
+    for variant in ("fp32", "fp16", "int8"):
+        path = shipped_model_path("default", backend="tflite", variant=variant)
+        for threads in (1, 2):
+            runner = Interpreter(model_path=str(path), num_threads=threads).get_signature_runner(
+                "colorize"
+            )
+            turn = itertools.cycle(lightness)
+            seconds = _time_calls(lambda r=runner, t=turn: r(lightness=next(t)))
+            print(
+                f"| {path.name} ({path.stat().st_size / 1e6:.1f} MB) | {threads} | "
+                f"{seconds * 1000:.1f} | {1 / seconds:.1f} |",
+                flush=True,
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibration-data", required=True)
@@ -92,7 +132,15 @@ def main():
         default="regression",
         help="the default generator's output head",
     )
+    parser.add_argument(
+        "--shipped",
+        action="store_true",
+        help="only time the shipped .tflite files on real photos",
+    )
     args = parser.parse_args()
+    if args.shipped:
+        _shipped_table(args.calibration_data)
+        return
 
     import numpy as np
     import tensorflow as tf
