@@ -270,3 +270,28 @@ def test_make_pool_keeps_the_paths_it_was_given_through_symlinks(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert out.read_text().splitlines() == ["../linked/pets/cat.jpg"]
+
+
+def test_decode_probe_keeps_gray_gray_and_pulls_sure_colors_to_their_expected_chroma():
+    """tools/decode_probe.py: alpha 0 is the annealed mean; below the gate nothing changes; at
+    alpha 1 past the gate the chroma is E[|ab|] along the mean's hue (NumPy reference)."""
+    from kcolor.color.ab_bins import annealed_mean
+
+    probe = _tool("decode_probe")
+    centers = np.array([[0.3, 0.0], [0.0, 0.3], [-0.3, 0.0], [0.0, 0.0]], np.float32)
+    # pixel 0: sure of red-ish bins 0 and 1 (mean chroma ~ 0.2); pixel 1: spread, mean near gray
+    logits = np.array([[4.0, 3.0, -4.0, -4.0], [1.0, 0.0, 1.0, 0.5]], np.float32)
+    mean = np.asarray(annealed_mean(logits, centers, 1.0))
+    same = np.asarray(probe.chroma_gated_mean(0.0, 0.0, 0.0)(logits, centers, 1.0))
+    np.testing.assert_allclose(same, mean, atol=1e-6)
+
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    expected_chroma = probs @ np.linalg.norm(centers, axis=-1)
+    pulled = np.asarray(probe.chroma_gated_mean(1.0, 5.0, 10.0)(logits, centers, 1.0))
+    mean_chroma = np.linalg.norm(mean, axis=-1)
+    assert mean_chroma[0] * 110 > 10 and mean_chroma[1] * 110 < 5  # one past the gate, one below
+    np.testing.assert_allclose(np.linalg.norm(pulled[0]), expected_chroma[0], rtol=1e-5)
+    np.testing.assert_allclose(
+        pulled[0] / np.linalg.norm(pulled[0]), mean[0] / mean_chroma[0], rtol=1e-5
+    )
+    np.testing.assert_allclose(pulled[1], mean[1], atol=1e-6)
