@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's kcolor
 
 from kcolor.color.lab_scale import AB_SCALE  # noqa: E402
+from kcolor.fileio import atomic_path  # noqa: E402
 
 
 def chroma_gated_mean(alpha, gate_from, gate_to):
@@ -65,7 +66,8 @@ def main():
         out = Path(evaluate_args[evaluate_args.index("--json") + 1])
         result = json.loads(out.read_text())
         result["decoding"] = {"alpha": args.alpha, "gate_lab": list(args.gate)}
-        out.write_text(json.dumps(result, indent=2) + "\n")
+        with atomic_path(out) as tmp:
+            tmp.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":
