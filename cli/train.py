@@ -36,6 +36,12 @@ from kcolor.names import ARCHS, BACKENDS, LOSSES, LR_SCHEDULES, PRECISIONS, STRA
     "--image-size", type=click.IntRange(min=8), help="Crop side in pixels.  [default: 256]"
 )
 @click.option(
+    "--val-image-size",
+    type=click.IntRange(min=8),
+    help="Validation crop side, e.g. 256 to judge a 192-px stage at colorize's size (the best "
+    "epoch is chosen on it).  [default: --image-size]",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(min=1),
     help="Global batch size (split across devices).  [default: 16]",

@@ -15,3 +15,7 @@ BACKENDS = ("tensorflow", "jax", "torch")
 # Huber loss delta on normalized ab (kcolor.training.losses explains the choice); here so the config
 # module needs no Keras import before the backend is chosen.
 HUBER_DELTA = 0.1
+
+# The `cast` metric's neutral pixels: true chroma sqrt(a^2 + b^2) under this many Lab units
+# (kcolor.evaluation.metrics scores it; kcolor.training.losses logs it while training).
+NEUTRAL_CHROMA = 5.0

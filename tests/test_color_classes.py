@@ -137,6 +137,24 @@ def test_train_classification_for_each_generator(arch, shared_data, tmp_path):
     assert ab.shape == (1, 32, 48, 2) and np.abs(ab).max() <= 1.0
 
 
+
+def test_validation_at_its_own_size_logs_the_cast(shared_data, tmp_path):
+    """A stage trains on 32-px crops and is judged on 48-px ones (like 192 px judged at 256),
+    with the cast beside the loss in its history."""
+    from PIL import Image
+
+    run = tmp_path / "run"
+    args = ["train", "--loss", "classification", "--data", str(shared_data / "set14")]
+    args += ["--val-data", str(shared_data / "set5"), "--val-image-size", "48"]
+    args += ["--epochs", "1", "--steps-per-epoch", "2", "--run-dir", str(run), *TINY]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    header = (run / "history.csv").read_text().splitlines()[0].split(",")
+    assert {"cast", "val_cast", "val_loss"} <= set(header)
+    assert "val_image_size: 48" in (run / "config.yaml").read_text()
+    with Image.open(run / "samples" / "epoch-001.png") as grid:  # gray | colors | truth
+        assert grid.width == 3 * 48
+
 def test_gan_fine_tunes_a_classification_generator_and_regression_init_is_refused(
     shared_data, tmp_path
 ):
@@ -262,6 +280,33 @@ def test_neutral_chroma_matches_numpy_and_gray_scores_zero():
     gray_sums, _ = neutral_chroma_sums(np.zeros_like(truth), truth)
     assert np.all(np.asarray(gray_sums) == 0)
 
+
+
+def test_training_cast_metric_pools_neutral_pixels_like_numpy(centers):
+    """`cast` in a run's history: a class head decoded at its temperature, scored at its own
+    (strided) resolution against the pooled truth, pooled over batches like evaluate's."""
+    from kcolor.training.losses import NeutralCast, decoded_cast
+
+    rng = np.random.default_rng(8)
+    truth = rng.uniform(-0.06, 0.06, (2, 2, 8, 8, 2)).astype(np.float32)  # ab / 110: some < 5
+    logits = rng.normal(0, 2, (2, 2, 4, 4, len(centers))).astype(np.float32)
+    metric = decoded_cast(centers, temperature=0.6)
+    chroma_sum = neutral = 0.0
+    for y_true, y_pred in zip(truth, logits, strict=True):
+        metric.update_state(y_true, y_pred)
+        pooled = y_true.astype(np.float64).reshape(2, 4, 2, 4, 2, 2).mean(axis=(2, 4)) * 110
+        mask = np.hypot(pooled[..., 0], pooled[..., 1]) < 5
+        ab = _softmax(y_pred.astype(np.float64) / 0.6) @ centers
+        chroma_sum += (np.hypot(ab[..., 0], ab[..., 1]) * mask).sum()
+        neutral += mask.sum()
+    assert 0 < neutral < truth[..., 0].size / 4
+    assert float(metric.result()) == pytest.approx(chroma_sum / neutral, rel=1e-4)
+    regression = NeutralCast()  # a regression head's output is normalized ab already
+    regression.update_state(truth[0], np.zeros_like(truth[0]))
+    assert float(regression.result()) == 0.0  # gray scores 0
+    regression.reset_state()
+    regression.update_state(truth[0], np.full_like(truth[0], 0.03))
+    assert float(regression.result()) == pytest.approx(np.hypot(3.3, 3.3), rel=1e-5)
 
 def test_evaluate_reports_cast_pooled_over_neutral_pixels(shared_data, small_run):
     from kcolor.evaluation.protocols import evaluate

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from kcolor.color import photo_filters
 from kcolor.color.tf_numpy import TF_NUMPY
+from kcolor.names import NEUTRAL_CHROMA
 
 
 def colorfulness(rgb):
@@ -85,8 +86,6 @@ def ab_auc(predicted_ab, true_ab, max_threshold=AUC_MAX_THRESHOLD):
     passed = tf.maximum(0.0, max_threshold + 1.0 - tf.math.ceil(error))
     return tf.reduce_mean(passed, axis=[-2, -1]) / (max_threshold + 1.0)
 
-
-NEUTRAL_CHROMA = 5.0
 
 
 def neutral_chroma_sums(predicted_ab, true_ab, threshold=NEUTRAL_CHROMA):

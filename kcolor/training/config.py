@@ -70,6 +70,7 @@ class TrainConfig:
     val_data: str | None = None
     val_fraction: float = 0.05
     image_size: int = 256
+    val_image_size: int | None = None
     batch_size: int = 16
     epochs: int = 20
     steps_per_epoch: int | None = None
@@ -129,6 +130,10 @@ class TrainConfig:
             ),
             (bool(self.data), "data is required (a folder, a .txt list or tfds:NAME[:SPLIT])"),
             (self.image_size >= 8, "image_size must be at least 8"),
+            (
+                self.val_image_size is None or self.val_image_size >= 8,
+                "val_image_size must be at least 8",
+            ),
             (self.batch_size >= 1, "batch_size must be at least 1"),
             (self.epochs >= 1, "epochs must be at least 1"),
             (

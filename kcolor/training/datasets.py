@@ -18,8 +18,11 @@ log = logging.getLogger(__name__)
 
 
 def data_config(config, training):
+    """Validation crops at `val_image_size` when set: a stage training at 192 px is then
+    judged at colorize's 256 px, where smaller crops were seen to drift (docs/results.md)."""
+    size = config.image_size if training else config.val_image_size or config.image_size
     return DataConfig(
-        image_size=config.image_size,
+        image_size=size,
         batch_size=config.batch_size,
         training=training,
         val_fraction=config.val_fraction,

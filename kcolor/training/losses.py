@@ -11,7 +11,7 @@ from keras import ops
 
 from kcolor.color import ab_bins
 from kcolor.color.lab_scale import AB_SCALE
-from kcolor.names import ADVERSARIAL_KINDS, HUBER_DELTA, REGRESSION_LOSSES
+from kcolor.names import ADVERSARIAL_KINDS, HUBER_DELTA, NEUTRAL_CHROMA, REGRESSION_LOSSES
 
 # HUBER_DELTA = 0.1 (kcolor.names). Targets are ab / 110 (kcolor.color.lab_ops): |ab_norm| has
 # median 0.044 and 90th percentile 0.23 on coco_val2017. The study's SmoothL1 with beta 1 on [0, 1]
@@ -197,3 +197,47 @@ def decoded_ab_mae(centers, temperature=ab_bins.TEMPERATURE):
         return ops.mean(ops.abs(decoded - target), axis=-1)
 
     return keras.metrics.MeanMetricWrapper(ab_mae, name="ab_mae")
+
+
+@keras.saving.register_keras_serializable(package="kcolor")
+class NeutralCast(keras.metrics.Metric):
+    """`cast` while training: the mean chroma (Lab units) painted on pixels whose true chroma is
+    under NEUTRAL_CHROMA, pooled over every pixel of the epoch, as `kcolor evaluate --metrics
+    cast` scores it. The validation loss alone missed a stage drifting warm (docs/results.md).
+
+    Args:
+        decode: turns the model's output into normalized ab (a class head's annealed mean);
+            None when the model outputs normalized ab itself. A strided head is scored at its
+            own resolution, against the truth average-pooled to it. Not saved: a regression
+            generator's compile config holds the metric without it.
+    """
+
+    def __init__(self, decode=None, name="cast", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.decode = decode
+        self.chroma_sum = self.add_variable(shape=(), initializer="zeros", name="chroma_sum")
+        self.neutral_count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        predicted = ops.cast(self.decode(y_pred) if self.decode else y_pred, "float32")
+        truth = pool_to_match(ops.cast(y_true, "float32"), predicted) * AB_SCALE
+        neutral = ops.cast(ops.norm(truth, axis=-1) < NEUTRAL_CHROMA, "float32")
+        chroma = ops.norm(predicted * AB_SCALE, axis=-1)
+        self.chroma_sum.assign_add(ops.sum(chroma * neutral))
+        self.neutral_count.assign_add(ops.sum(neutral))
+
+    def result(self):
+        return ops.divide_no_nan(self.chroma_sum, self.neutral_count)
+
+    def reset_state(self):
+        self.chroma_sum.assign(0.0)
+        self.neutral_count.assign(0.0)
+
+
+def decoded_cast(centers, temperature=ab_bins.TEMPERATURE):
+    """`NeutralCast` of a class head, decoded by the annealed mean at `temperature`."""
+
+    def decode(logits):
+        return ab_bins.annealed_mean(logits, centers, temperature) / AB_SCALE
+
+    return NeutralCast(decode)

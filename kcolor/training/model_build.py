@@ -13,7 +13,13 @@ from kcolor.models.blocks import CLASS_LOGITS_LAYER
 from kcolor.models.shipped_generator import SHIPPED_INIT_NAMES, names_shipped_model
 from kcolor.training.color_gan import ColorGAN
 from kcolor.training.errors import TrainingError
-from kcolor.training.losses import ColorClassLoss, build_regression_loss, decoded_ab_mae
+from kcolor.training.losses import (
+    ColorClassLoss,
+    NeutralCast,
+    build_regression_loss,
+    decoded_ab_mae,
+    decoded_cast,
+)
 from kcolor.training.run_folder import GENERATOR_FILE
 
 log = logging.getLogger(__name__)
@@ -65,14 +71,17 @@ def build_model(config, has_validation, color_prior=None, total_steps=None):
                 temperature=decoder.temperature,
                 huber_delta=config.huber_delta,
             ),
-            metrics=[decoded_ab_mae(centers, decoder.temperature)],
+            metrics=[
+                decoded_ab_mae(centers, decoder.temperature),
+                decoded_cast(centers, decoder.temperature),
+            ],
         )
         return model, generator, f"{prefix}loss"
     generator = initial_generator(config, config.arch)
     generator.compile(
         optimizer=adam(config.lr, config, total_steps),
         loss=build_regression_loss(config.loss, config.huber_delta),
-        metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae")],
+        metrics=[keras.metrics.MeanAbsoluteError(name="ab_mae"), NeutralCast()],
     )
     return generator, generator, f"{prefix}loss"
 

@@ -67,10 +67,13 @@ def train(config, resume=False):
     """
     if not config.init_generator:
         arch = config.gan.generator if config.arch == "gan" else config.arch
-        try:
-            check_image_size(config.image_size, arch, **config.model)
-        except ValueError as err:
-            raise TrainingError(f"--image-size: {err}") from None
+        sizes = {"--image-size": config.image_size, "--val-image-size": config.val_image_size}
+        for option, size in sizes.items():
+            try:
+                if size is not None:
+                    check_image_size(size, arch, **config.model)
+            except ValueError as err:
+                raise TrainingError(f"{option}: {err}") from None
     run_dir = Path(config.run_dir)
     chief, task_index = worker_identity()
     write_dir = run_dir if chief else run_dir / ".workers" / f"worker-{task_index}"
