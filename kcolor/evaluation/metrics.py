@@ -87,7 +87,6 @@ def ab_auc(predicted_ab, true_ab, max_threshold=AUC_MAX_THRESHOLD):
     return tf.reduce_mean(passed, axis=[-2, -1]) / (max_threshold + 1.0)
 
 
-
 def neutral_chroma_sums(predicted_ab, true_ab, threshold=NEUTRAL_CHROMA):
     """Per-image sum of predicted chroma over truly neutral pixels, and their count.
 
