@@ -137,7 +137,6 @@ def test_train_classification_for_each_generator(arch, shared_data, tmp_path):
     assert ab.shape == (1, 32, 48, 2) and np.abs(ab).max() <= 1.0
 
 
-
 def test_validation_at_its_own_size_logs_the_cast(shared_data, tmp_path):
     """A stage trains on 32-px crops and is judged on 48-px ones (like 192 px judged at 256),
     with the cast beside the loss in its history."""
@@ -154,6 +153,7 @@ def test_validation_at_its_own_size_logs_the_cast(shared_data, tmp_path):
     assert "val_image_size: 48" in (run / "config.yaml").read_text()
     with Image.open(run / "samples" / "epoch-001.png") as grid:  # gray | colors | truth
         assert grid.width == 3 * 48
+
 
 def test_gan_fine_tunes_a_classification_generator_and_regression_init_is_refused(
     shared_data, tmp_path
@@ -281,7 +281,6 @@ def test_neutral_chroma_matches_numpy_and_gray_scores_zero():
     assert np.all(np.asarray(gray_sums) == 0)
 
 
-
 def test_training_cast_metric_pools_neutral_pixels_like_numpy(centers):
     """`cast` in a run's history: a class head decoded at its temperature, scored at its own
     (strided) resolution against the pooled truth, pooled over batches like evaluate's."""
@@ -307,6 +306,7 @@ def test_training_cast_metric_pools_neutral_pixels_like_numpy(centers):
     regression.reset_state()
     regression.update_state(truth[0], np.full_like(truth[0], 0.03))
     assert float(regression.result()) == pytest.approx(np.hypot(3.3, 3.3), rel=1e-5)
+
 
 def test_evaluate_reports_cast_pooled_over_neutral_pixels(shared_data, small_run):
     from kcolor.evaluation.protocols import evaluate

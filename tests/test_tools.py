@@ -242,7 +242,6 @@ def test_campaign_chains_stages_and_skips_finished_ones(tmp_path):
     assert first[first.index("--init-generator") + 1] == "default"
 
 
-
 def test_campaign_stage_list_names_recipes_that_resolve():
     """The chain tools/campaign.py resumes each session names recipes that exist and parse."""
     from kcolor.training.config import read_yaml, resolve_config
@@ -253,6 +252,7 @@ def test_campaign_stage_list_names_recipes_that_resolve():
     for stage in stages:
         config = resolve_config(tool.REPO_ROOT / stage["recipe"], {"data": "photos/"})
         assert config.epochs >= 1 and config.image_size >= 64
+
 
 def test_vendored_litertjs_files_match_their_checksums():
     tool = _tool("vendor_litertjs")
