@@ -203,7 +203,7 @@ def decoded_ab_mae(centers, temperature=ab_bins.TEMPERATURE):
 class NeutralCast(keras.metrics.Metric):
     """`cast` while training: the mean chroma (Lab units) painted on pixels whose true chroma is
     under NEUTRAL_CHROMA, pooled over every pixel of the epoch, as `kcolor evaluate --metrics
-    cast` scores it. The validation loss alone missed a stage drifting warm (docs/results.md).
+    cast` scores it. The validation loss alone missed a stage whose cast grew (docs/results.md).
 
     Args:
         decode: turns the model's output into normalized ab (a class head's annealed mean);

@@ -69,9 +69,10 @@ def train(config, resume=False):
         arch = config.gan.generator if config.arch == "gan" else config.arch
         sizes = {"--image-size": config.image_size, "--val-image-size": config.val_image_size}
         for option, size in sizes.items():
+            if size is None:
+                continue
             try:
-                if size is not None:
-                    check_image_size(size, arch, **config.model)
+                check_image_size(size, arch, **config.model)
             except ValueError as err:
                 raise TrainingError(f"{option}: {err}") from None
     run_dir = Path(config.run_dir)
