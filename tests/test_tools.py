@@ -99,6 +99,26 @@ def test_set_temperature_changes_only_the_decoding():
         tool.with_temperature(build_generator("default", filters=(4, 8)), 1.0)
 
 
+def test_set_temperature_loads_an_epoch_checkpoint_into_its_template(tmp_path, monkeypatch):
+    from kcolor.models import build_generator
+    from kcolor.models.predictors import load_keras_model
+
+    tool = _tool("set_temperature")
+    template = build_generator("default", head="classification", filters=(4, 8))
+    trained = build_generator("default", head="classification", filters=(4, 8))
+    trained.set_weights([w + 0.5 for w in template.get_weights()])
+    template.save(tmp_path / "start.keras")
+    trained.save_weights(tmp_path / "epoch-003.weights.h5")
+    out = tmp_path / "epoch3-t0.4.keras"
+    argv = ["set_temperature.py", str(tmp_path / "start.keras"), "0.4", str(out)]
+    monkeypatch.setattr("sys.argv", [*argv, "--weights", str(tmp_path / "epoch-003.weights.h5")])
+    tool.main()
+    written = load_keras_model(out)
+    assert written.temperature == 0.4
+    for a, b in zip(written.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, small_run):
     tool = _tool("photo_grid")
     grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)
