@@ -224,7 +224,7 @@ def test_evaluate_reports_auc(shared_data, small_run):
     assert 0.5 < float(gray_auc.split()[1]) < 1.0
 
 
-def test_rebalance_mix_sets_the_loss_weights(centers):
+def test_rebalance_mix_and_regression_weights_reach_the_loss(centers):
     from kcolor.training.config import config_from_dict
     from kcolor.training.model_build import build_model
 
@@ -237,6 +237,11 @@ def test_rebalance_mix_sets_the_loss_weights(centers):
         expected = ab_bins.rebalancing_weights(prior.prior, mix=mix)
         np.testing.assert_allclose(model.loss.weights, expected, rtol=1e-6)
     assert np.all(model.loss.weights == 1.0)  # mix 1: no rebalancing
+    config = config_from_dict({**values, "ab_regression_weight": 20, "ab_neutral_weight": 15})
+    model, _, _ = build_model(config, has_validation=False, color_prior=prior)
+    assert (model.loss.regression_weight, model.loss.neutral_weight) == (20.0, 15.0)
+    with pytest.raises(ValueError, match="ab_neutral_weight"):
+        config_from_dict({**values, "ab_neutral_weight": -1})
 
 
 def test_regression_term_adds_weighted_l1_of_the_decoded_colors(centers):
@@ -262,6 +267,25 @@ def test_regression_term_adds_weighted_l1_of_the_decoded_colors(centers):
     assert (again.regression_weight, again.temperature) == (10.0, 0.8)
     with pytest.raises(ValueError, match="regression must be one of"):
         ColorClassLoss(centers, regression="mse")
+
+
+def test_neutral_term_weights_the_l1_only_where_the_truth_is_gray(centers):
+    rng = np.random.default_rng(7)
+    ab_norm = rng.uniform(-0.5, 0.5, (2, 4, 4, 2)).astype(np.float32)
+    ab_norm[:, :2] *= 0.02  # the top half is gray: chroma under 5 Lab units (0.045 * 110)
+    logits = rng.normal(0, 2, (2, 4, 4, len(centers))).astype(np.float32)
+    decoded = _softmax(logits.astype(np.float64) / 0.8) @ centers / 110.0
+    l1 = np.abs(decoded - ab_norm).mean(-1)
+    gray = np.hypot(ab_norm[..., 0], ab_norm[..., 1]) * 110.0 < 5.0
+    assert gray[:, :2].all() and not gray[:, 2:].any()
+    plain = ColorClassLoss(centers, regression_weight=10.0, temperature=0.8)
+    neutral = ColorClassLoss(centers, regression_weight=10.0, temperature=0.8, neutral_weight=20.0)
+    expected = float(plain(ab_norm, logits)) + 20.0 * (l1 * gray).mean()
+    assert float(neutral(ab_norm, logits)) == pytest.approx(expected, rel=1e-4)
+    only = ColorClassLoss(centers, temperature=0.8, neutral_weight=20.0)
+    alone = float(ColorClassLoss(centers)(ab_norm, logits)) + 20.0 * (l1 * gray).mean()
+    assert float(only(ab_norm, logits)) == pytest.approx(alone, rel=1e-4)
+    assert ColorClassLoss.from_config(neutral.get_config()).neutral_weight == 20.0
 
 
 def test_neutral_chroma_matches_numpy_and_gray_scores_zero():

@@ -90,6 +90,7 @@ class TrainConfig:
     rebalance_mix: float = 0.5
     ab_regression: str = "l1"
     ab_regression_weight: float = 0.0
+    ab_neutral_weight: float = 0.0
     restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
@@ -112,6 +113,7 @@ class TrainConfig:
             (0 < self.rebalance_mix <= 1, "rebalance_mix must be in (0, 1]"),
             (self.ab_regression in ("l1", "huber"), "ab_regression must be l1 or huber"),
             (self.ab_regression_weight >= 0, "ab_regression_weight must be >= 0"),
+            (self.ab_neutral_weight >= 0, "ab_neutral_weight must be >= 0"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
             (self.backend in BACKENDS, f"backend must be one of {BACKENDS}"),
             (self.workers >= 1, "workers must be at least 1"),

@@ -102,11 +102,17 @@ class ColorClassLoss(keras.losses.Loss):
     term alone lets a pixel's expected color drift (a warm cast on white walls); the regression
     term ties the color the model will actually paint to the truth.
 
+    With `neutral_weight > 0` the same regression term counts that much more on pixels whose
+    true chroma is under NEUTRAL_CHROMA (what `--metrics cast` scores): raising
+    `regression_weight` cut the cast but pulled every color toward gray with it, this pulls
+    only where the truth is gray.
+
     Args:
         centers: `(Q, 2)` bin centers in Lab units.
         weights: `(Q,)` rebalancing weights (`kcolor.color.ab_bins.rebalancing_weights`); ones when
             None (no rebalancing).
         regression_weight: weight of the regression term (0: off).
+        neutral_weight: extra weight of the regression term on truly neutral pixels (0: off).
         regression: "l1" or "huber" (delta `huber_delta`, normalized ab).
         temperature: the decoding temperature of the generator (`model.temperature`).
 
@@ -122,6 +128,7 @@ class ColorClassLoss(keras.losses.Loss):
         regression="l1",
         temperature=ab_bins.TEMPERATURE,
         huber_delta=HUBER_DELTA,
+        neutral_weight=0.0,
         name="classification",
         **kwargs,
     ):
@@ -137,6 +144,7 @@ class ColorClassLoss(keras.losses.Loss):
         if regression not in AB_REGRESSIONS:
             raise ValueError(f"regression must be one of {AB_REGRESSIONS}, got {regression!r}")
         self.regression_weight = float(regression_weight)
+        self.neutral_weight = float(neutral_weight)
         self.regression = regression
         self.temperature = float(temperature)
         self.huber_delta = float(huber_delta)
@@ -144,8 +152,11 @@ class ColorClassLoss(keras.losses.Loss):
     def call(self, y_true, y_pred):
         ab_norm = pool_to_match(ops.cast(y_true, "float32"), y_pred)
         values = ab_bins.class_loss_values(ab_norm * AB_SCALE, y_pred, self.centers, self.weights)
-        if self.regression_weight:
-            values = values + self.regression_weight * decoded_regression_values(
+        if self.regression_weight or self.neutral_weight:
+            weight = self.regression_weight
+            if self.neutral_weight:
+                weight = weight + self.neutral_weight * neutral_mask(ab_norm)
+            values = values + weight * decoded_regression_values(
                 ab_norm, y_pred, self.centers, self.temperature, self.regression, self.huber_delta
             )
         return values
@@ -159,6 +170,7 @@ class ColorClassLoss(keras.losses.Loss):
             regression=self.regression,
             temperature=self.temperature,
             huber_delta=self.huber_delta,
+            neutral_weight=self.neutral_weight,
         )
         return config
 
@@ -178,6 +190,13 @@ def decoded_regression_values(
     if kind == "huber":
         return ops.mean(huber_values(residual, delta), axis=-1)
     raise ValueError(f"regression must be one of {AB_REGRESSIONS}, got {kind!r}")
+
+
+def neutral_mask(ab_norm):
+    """1.0 where the true chroma of normalized ab is under NEUTRAL_CHROMA (Lab units), else 0."""
+    return ops.cast(
+        ops.norm(ops.cast(ab_norm, "float32") * AB_SCALE, axis=-1) < NEUTRAL_CHROMA, "float32"
+    )
 
 
 def pool_to_match(ab, logits):
@@ -220,8 +239,7 @@ class NeutralCast(keras.metrics.Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         predicted = ops.cast(self.decode(y_pred) if self.decode else y_pred, "float32")
-        truth = pool_to_match(ops.cast(y_true, "float32"), predicted) * AB_SCALE
-        neutral = ops.cast(ops.norm(truth, axis=-1) < NEUTRAL_CHROMA, "float32")
+        neutral = neutral_mask(pool_to_match(ops.cast(y_true, "float32"), predicted))
         chroma = ops.norm(predicted * AB_SCALE, axis=-1)
         self.chroma_sum.assign_add(ops.sum(chroma * neutral))
         self.neutral_count.assign_add(ops.sum(neutral))

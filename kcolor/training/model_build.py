@@ -70,6 +70,7 @@ def build_model(config, has_validation, color_prior=None, total_steps=None):
                 regression=config.ab_regression,
                 temperature=decoder.temperature,
                 huber_delta=config.huber_delta,
+                neutral_weight=config.ab_neutral_weight,
             ),
             metrics=[
                 decoded_ab_mae(centers, decoder.temperature),
