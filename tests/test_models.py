@@ -174,6 +174,34 @@ def test_semantic_prior_is_frozen_imagenet_and_round_trips(mobilenet_weights, tm
     np.testing.assert_allclose(served.predict_ab(lightness), generator(lightness), atol=1e-4)
 
 
+def test_a_run_can_fine_tune_the_imagenet_encoder(mobilenet_weights):
+    from kcolor.training.config import config_from_dict
+    from kcolor.training.errors import TrainingError
+    from kcolor.training.model_build import initial_generator
+
+    model = {"filters": [4, 8, 8, 8, 8], "semantic": "mobilenet"}
+    model["semantic_weights"] = str(mobilenet_weights)
+    values = {"data": "x", "model": model}
+    frozen = initial_generator(config_from_dict(values), "default")
+    assert not frozen.get_layer("semantic_encoder").trainable
+    tuned = initial_generator(
+        config_from_dict({**values, "train_semantic_encoder": True}), "default"
+    )
+    encoder = tuned.get_layer("semantic_encoder")
+    assert encoder.trainable and len(encoder.trainable_weights) > 0
+    before = {w.path: w.numpy().copy() for w in encoder.weights}
+    tuned.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mae")
+    rng = np.random.default_rng(1)
+    lightness = rng.uniform(-1, 1, (2, 64, 64, 1)).astype("float32")
+    tuned.fit(lightness, rng.uniform(-0.3, 0.3, (2, 64, 64, 2)), epochs=1, verbose=0)
+    moved = {w.path for w in encoder.weights if not np.array_equal(before[w.path], w.numpy())}
+    batchnorm = {w.path for w in encoder.weights if "_bn/" in w.path}
+    assert moved and batchnorm and not moved & batchnorm  # convolutions learn; BatchNorm stays
+    with pytest.raises(TrainingError, match="model.semantic=mobilenet"):
+        no_encoder = {"data": "x", "model": {"filters": [4, 8]}, "train_semantic_encoder": True}
+        initial_generator(config_from_dict(no_encoder), "default")
+
+
 def test_semantic_prior_imagenet_weights_load_offline_from_the_keras_cache(
     mobilenet_weights, tmp_path
 ):

@@ -4,13 +4,15 @@ Iizuka, Simo-Serra and Ishikawa ("Let there be Color!", SIGGRAPH 2016) fuse a gl
 feature into the colorization network's middle: knowing "beach" or "forest" makes sand and leaves
 easier to color. The only ImageNet encoder available offline here is Keras' MobileNet v1 at width
 0.25 (218 k parameters, about 5 M multiply-adds at 128 px), so that is the one used. It is
-frozen: its BatchNorm statistics and features stay ImageNet's.
+frozen unless a run fine-tunes it (`train_semantic_encoder`); its BatchNorm statistics stay
+ImageNet's either way.
 """
 
 import keras
 from keras import layers
 
 SEMANTIC_ENCODERS = ("mobilenet",)
+SEMANTIC_ENCODER_LAYER = "semantic_encoder"
 
 _WEIGHTS_FILE = "mobilenet_2_5_224_tf_no_top.h5"
 
@@ -44,7 +46,7 @@ def build_semantic_encoder(stride, weights="imagenet"):
             "model.semantic_weights=PATH, or put it in $KERAS_HOME/models/"
         ) from None
     outputs = [backbone.get_layer(_MOBILENET_MAPS[stride]).output, backbone.output]
-    encoder = keras.Model(backbone.inputs, outputs, name="semantic_encoder")
+    encoder = keras.Model(backbone.inputs, outputs, name=SEMANTIC_ENCODER_LAYER)
     encoder.trainable = False
     return encoder
 

@@ -91,6 +91,7 @@ class TrainConfig:
     ab_regression: str = "l1"
     ab_regression_weight: float = 0.0
     ab_neutral_weight: float = 0.0
+    train_semantic_encoder: bool = False
     restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
