@@ -104,8 +104,9 @@ class ColorClassLoss(keras.losses.Loss):
 
     With `neutral_weight > 0` the same regression term counts that much more on pixels whose
     true chroma is under NEUTRAL_CHROMA (what `--metrics cast` scores): raising
-    `regression_weight` cut the cast but pulled every color toward gray with it, this pulls
-    only where the truth is gray.
+    `regression_weight` cut the cast but pulled every color toward gray with it; this term
+    weighs only the pixels whose truth is gray (the model still grays colors it cannot tell
+    from them, so it too costs colorfulness, at a lower rate: docs/results.md).
 
     Args:
         centers: `(Q, 2)` bin centers in Lab units.
