@@ -119,6 +119,24 @@ def test_set_temperature_loads_an_epoch_checkpoint_into_its_template(tmp_path, m
         np.testing.assert_array_equal(a, b)
 
 
+def test_model_card_says_fine_tuned_when_any_run_of_the_lineage_trained_the_encoder(tmp_path):
+    tool = _tool("ship_default")
+    chain = [("stage1", None, False), ("stage2", "stage1", True), ("stage3", "stage2", False)]
+    for name, init, tuned in chain:
+        (tmp_path / name).mkdir()
+        lines = [f"train_semantic_encoder: {str(tuned).lower()}"]
+        if init:  # the second stage names a .keras file inside its init's folder
+            target = tmp_path / init / ("generator.keras" if name == "stage3" else "")
+            lines.append(f"init_generator: {target}")
+        (tmp_path / name / "config.yaml").write_text("\n".join(lines) + "\n")
+    assert tool.encoder_fine_tuned(tmp_path / "stage3")
+    assert not tool.encoder_fine_tuned(tmp_path / "stage1")
+    assert not tool.encoder_fine_tuned(tmp_path / "elsewhere")  # not a run folder
+    config = {"head": "classification", "temperature": 0.4, "semantic": "mobilenet"}
+    assert "fine-tuned" in tool._head_text(config, True)
+    assert "frozen ImageNet" in tool._head_text(config, False)
+
+
 def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, small_run):
     tool = _tool("photo_grid")
     grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)

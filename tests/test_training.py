@@ -394,6 +394,14 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     assert record["cumulative"]["crops"] == 1000 + 480
     assert record["cumulative"]["gpu_minutes"] == 2.0
     assert budget.describe(record["cumulative"]).startswith("1,480 crops")
+    # A checkpoint released from the middle of the run counts its start and its epochs only.
+    through_two = budget.budget_through_epoch(record, 2)
+    assert through_two["crops"] == 1000 + 2 * 10 * 16 and through_two["gpu_minutes"] == 2.0
+    seconds = sum(record["run"]["per_epoch"][e]["seconds"] for e in ("1", "2"))
+    assert through_two["cpu_hours"] == pytest.approx(0.5 + seconds / 3600, abs=1e-4)
+    assert budget.budget_through_epoch(record, 3) == record["cumulative"]
+    with pytest.raises(ValueError, match="epoch 4"):
+        budget.budget_through_epoch(record, 4)
 
 
 def test_kcolor_runs_holds_default_run_folders_and_resume_finds_them(

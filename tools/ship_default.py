@@ -47,7 +47,26 @@ def training_data_text(sets):
     )
 
 
-def _head_text(config):
+def encoder_fine_tuned(run_dir):
+    """Whether any run in the lineage of `run_dir` (its config.yaml, then the run folder its
+    init_generator names, and so on) trained the ImageNet encoder (`train_semantic_encoder`):
+    a release rebuilt at another temperature no longer carries the layer's trainable flag."""
+    import yaml
+
+    folder, seen = Path(run_dir), set()
+    while folder.is_dir() and (folder / "config.yaml").is_file() and folder not in seen:
+        seen.add(folder)
+        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
+        if config.get("train_semantic_encoder"):
+            return True
+        init = config.get("init_generator")
+        if not init:
+            break
+        folder = Path(init) if Path(init).is_dir() else Path(init).parent
+    return False
+
+
+def _head_text(config, encoder_tuned=False):
     """How the generator's output is made, for the model card."""
     if config.get("head") == "classification":
         text = (
@@ -57,7 +76,12 @@ def _head_text(config):
     else:
         text = "a tanh output"
     if config.get("semantic"):
-        text += ", and a frozen ImageNet MobileNet-0.25 fused at the bottleneck"
+        encoder = (
+            "an ImageNet MobileNet-0.25 fine-tuned in training"
+            if encoder_tuned
+            else ("a frozen ImageNet MobileNet-0.25")
+        )
+        text += f", and {encoder} fused at the bottleneck"
     return text
 
 
@@ -72,6 +96,13 @@ def main():
         metavar="RUN",
         help="a run folder whose budget.json (cumulative crops, CPU hours, GPU minutes) is "
         "stated in the model card and recorded in kcolor/shipped.json",
+    )
+    parser.add_argument(
+        "--budget-epoch",
+        type=int,
+        metavar="N",
+        help="with --budget-from: the released weights are the run's epoch N checkpoint, so "
+        "count its start and its first N epochs, not the whole run",
     )
     parser.add_argument("--notes", default="", help="known limitations, for the model card")
     parser.add_argument(
@@ -94,7 +125,12 @@ def main():
     from kcolor.models.costs import model_costs
     from kcolor.models.shipped_generator import config_for_manifest
     from kcolor.shipped import file_sha256, tree_sha256
-    from kcolor.training.budget import add_budgets, describe, read_budget
+    from kcolor.training.budget import (
+        add_budgets,
+        budget_through_epoch,
+        describe,
+        read_budget,
+    )
 
     generator = load_generator(args.generator)
     saved = REPO / "savedmodels" / "default"
@@ -108,7 +144,11 @@ def main():
     manifest["default"]["generator_weights"] = {"variable_order": variable_order(generator, saved)}
     budget = None
     if args.budget_from:
-        budget = add_budgets(read_budget(args.budget_from)["cumulative"])
+        record = read_budget(args.budget_from)
+        if args.budget_epoch:
+            budget = budget_through_epoch(record, args.budget_epoch)
+        else:
+            budget = add_budgets(record["cumulative"])
         manifest["default"]["budget"] = budget
     parity = {}
     for variant, quantize in (("fp32", "none"), ("fp16", "fp16"), ("int8", "int8")):
@@ -133,6 +173,8 @@ def main():
     )
     costs = model_costs(generator)
     config = generator.get_config()
+    source = Path(args.budget_from or args.generator)
+    tuned = encoder_fine_tuned(source if source.is_dir() else source.parent)
     sizes = {
         f"default-{v}.tflite": (REPO / "tflite" / f"default-{v}.tflite").stat().st_size
         for v in ("fp32", "fp16", "int8")
@@ -141,7 +183,7 @@ def main():
 
 - Architecture: `{type(generator).__name__}` (filters {tuple(config.get("filters", ()))},
   {config.get("conv", "")} 3x3 convolutions, {config.get("norm", "")} norm), a U-Net from
-  normalized L to normalized ab with {_head_text(config)}; {costs["params"]:,} parameters,
+  normalized L to normalized ab with {_head_text(config, tuned)}; {costs["params"]:,} parameters,
   {costs["macs"] / 1e9:.2f} G multiply-adds per 256x256 image.
 - Files: `savedmodels/default` (SavedModel, signature `colorize`: L in [0, 100],
   float32 [1, 256, 256, 1] -> ab in Lab units), `tflite/default-fp32.tflite`

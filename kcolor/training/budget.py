@@ -59,6 +59,23 @@ def init_budget(init_generator):
     return add_budgets(recorded["cumulative"]) if recorded else empty_budget()
 
 
+def budget_through_epoch(record, epoch):
+    """Cumulative budget of a run's weights after its first `epoch` epochs (a kept checkpoint
+    released instead of the run's end): what it started from plus those epochs' own work."""
+    run = record["run"]
+    per_epoch = run.get("per_epoch", {})
+    if epoch < 1 or any(str(e) not in per_epoch for e in range(1, epoch + 1)):
+        raise ValueError(f"epoch {epoch} is not in the budget's {len(per_epoch)} recorded epochs")
+    crops_per_step = run["crops"] / run["steps"]
+    done = [per_epoch[str(e)] for e in range(1, epoch + 1)]
+    own = {
+        "crops": int(round(sum(e["steps"] for e in done) * crops_per_step)),
+        "cpu_hours": sum(e["seconds"] for e in done if e["device"] == "cpu") / 3600,
+        "gpu_minutes": sum(e["seconds"] for e in done if e["device"] != "cpu") / 60,
+    }
+    return add_budgets(record["init"], own)
+
+
 def write_budget(run_dir, run, init):
     """Write `run`, `init` and their sum as RUN_DIR/budget.json (atomically)."""
     record = {"run": run, "init": init, "cumulative": add_budgets(run, init)}
