@@ -51,18 +51,18 @@ def encoder_fine_tuned(run_dir):
     """Whether any run in the lineage of `run_dir` (its config.yaml, then the run folder its
     init_generator names, and so on) trained the ImageNet encoder (`train_semantic_encoder`):
     a release rebuilt at another temperature no longer carries the layer's trainable flag."""
-    import yaml
+    from kcolor.training.config import read_yaml
+    from kcolor.training.run_folder import folder_of
 
     folder, seen = Path(run_dir), set()
-    while folder.is_dir() and (folder / "config.yaml").is_file() and folder not in seen:
+    while (folder / "config.yaml").is_file() and folder not in seen:
         seen.add(folder)
-        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
+        config = read_yaml(folder / "config.yaml")
         if config.get("train_semantic_encoder"):
             return True
-        init = config.get("init_generator")
-        if not init:
+        if not config.get("init_generator"):
             break
-        folder = Path(init) if Path(init).is_dir() else Path(init).parent
+        folder = folder_of(config["init_generator"])
     return False
 
 
@@ -76,11 +76,9 @@ def _head_text(config, encoder_tuned=False):
     else:
         text = "a tanh output"
     if config.get("semantic"):
-        encoder = (
-            "an ImageNet MobileNet-0.25 fine-tuned in training"
-            if encoder_tuned
-            else ("a frozen ImageNet MobileNet-0.25")
-        )
+        encoder = "an ImageNet MobileNet-0.25 fine-tuned in training"
+        if not encoder_tuned:
+            encoder = "a frozen ImageNet MobileNet-0.25"
         text += f", and {encoder} fused at the bottleneck"
     return text
 
@@ -113,6 +111,8 @@ def main():
         help="shared sets the generator was trained on, for the model card's licences",
     )
     args = parser.parse_args()
+    if args.budget_epoch and not args.budget_from:
+        parser.error("--budget-epoch needs --budget-from RUN")
 
     from kcolor.evaluation.protocols import evaluate, format_table
     from kcolor.inference.export import (
@@ -131,6 +131,7 @@ def main():
         describe,
         read_budget,
     )
+    from kcolor.training.run_folder import folder_of
 
     generator = load_generator(args.generator)
     saved = REPO / "savedmodels" / "default"
@@ -173,8 +174,7 @@ def main():
     )
     costs = model_costs(generator)
     config = generator.get_config()
-    source = Path(args.budget_from or args.generator)
-    tuned = encoder_fine_tuned(source if source.is_dir() else source.parent)
+    tuned = encoder_fine_tuned(folder_of(args.budget_from or args.generator))
     sizes = {
         f"default-{v}.tflite": (REPO / "tflite" / f"default-{v}.tflite").stat().st_size
         for v in ("fp32", "fp16", "int8")

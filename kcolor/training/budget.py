@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from kcolor.fileio import atomic_path
+from kcolor.training.run_folder import folder_of
 
 BUDGET_FILE = "budget.json"
 TOTALS = ("crops", "cpu_hours", "gpu_minutes")
@@ -53,9 +54,7 @@ def init_budget(init_generator):
 
     if names_shipped_model(init_generator):
         return add_budgets(shipped_budget(init_generator))
-    path = Path(init_generator)
-    folder = path if path.is_dir() else path.parent
-    recorded = read_budget(folder)
+    recorded = read_budget(folder_of(init_generator))
     return add_budgets(recorded["cumulative"]) if recorded else empty_budget()
 
 

@@ -7,6 +7,12 @@ from pathlib import Path
 GENERATOR_FILE = "generator.keras"
 
 
+def folder_of(init_generator):
+    """The run folder an `--init-generator` path names: the folder itself, or a .keras file's."""
+    path = Path(init_generator)
+    return path if path.is_dir() else path.parent
+
+
 def resume_point(run_dir):
     """`(epoch, step)` a `--resume` of `run_dir` continues from (1-based epoch; step 0 means
     the epoch starts afresh), or None when the folder holds no backup."""
