@@ -1,6 +1,7 @@
 """The tools in tools/: results tables, generator interpolation, photo grids, extra photos."""
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -82,13 +83,13 @@ def test_interpolation_refuses_other_architectures_and_alphas():
 
 def test_set_temperature_changes_only_the_decoding():
     from kcolor.models import build_generator
+    from kcolor.models.annealed_mean import with_temperature
 
-    tool = _tool("set_temperature")
     generator = build_generator("default", head="classification", filters=(4, 8))
     rng = np.random.default_rng(0)
     logits = generator.get_layer("ab_logits")
     logits.kernel.assign(rng.normal(0, 3.0, logits.kernel.shape))  # distinct, peaked classes
-    hotter = tool.with_temperature(generator, 1.0)
+    hotter = with_temperature(generator, 1.0)
     assert hotter.temperature == 1.0 and generator.temperature == 0.38
     for a, b in zip(generator.get_weights(), hotter.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -96,7 +97,7 @@ def test_set_temperature_changes_only_the_decoding():
     assert hotter.get_layer("ab_annealed_mean").temperature == 1.0
     assert not np.allclose(hotter(x), generator(x))  # same logits, another decoding
     with pytest.raises(ValueError, match="classification head"):
-        tool.with_temperature(build_generator("default", filters=(4, 8)), 1.0)
+        with_temperature(build_generator("default", filters=(4, 8)), 1.0)
 
 
 def test_set_temperature_loads_an_epoch_checkpoint_into_its_template(tmp_path, monkeypatch):
@@ -345,3 +346,86 @@ def test_decode_probe_keeps_gray_gray_and_pulls_sure_colors_to_their_expected_ch
         pulled[0] / np.linalg.norm(pulled[0]), mean[0] / mean_chroma[0], rtol=1e-5
     )
     np.testing.assert_allclose(pulled[1], mean[1], atol=1e-6)
+
+
+def _tiny_class_generator():
+    from kcolor.models import build_generator
+
+    return build_generator("default", head="classification", filters=(4, 8))
+
+
+def test_score_checkpoints_scores_each_kept_epoch_once_in_its_start_architecture(tmp_path):
+    from kcolor.models.predictors import load_keras_model
+
+    tool = _tool("score_checkpoints")
+    start, run, photos = tmp_path / "start", tmp_path / "run", tmp_path / "photos"
+    for folder in (start, run / "checkpoints", photos):
+        folder.mkdir(parents=True)
+    _tiny_class_generator().save(start / "generator.keras")
+    (run / "config.yaml").write_text(f"init_generator: {start}\n")
+    trained = {}
+    for epoch in (1, 2):
+        model = _tiny_class_generator()
+        model.set_weights([w + 0.1 * epoch for w in model.get_weights()])
+        model.save_weights(run / "checkpoints" / f"epoch-00{epoch}.weights.h5")
+        trained[epoch] = model
+    rng = np.random.default_rng(0)
+    for index in range(2):
+        pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(photos / f"p{index}.png")
+
+    template = tool.template_generator(run)
+    assert template == start / "generator.keras"
+    assert tool.score_pending(run, template, 0.4, str(photos), 32) == 2
+    for epoch, model in trained.items():
+        report = json.loads((run / "eval" / f"epoch{epoch}-t0.4.json").read_text())
+        assert report["n_images"] == 2 and report["image_size"] == 32
+        assert set(report["results"][0]["metrics"]) == set(tool.METRICS)
+        copy = load_keras_model(run / "eval" / f"epoch{epoch}-t0.4.keras")
+        assert copy.temperature == 0.4
+        for a, b in zip(copy.get_weights(), model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    assert tool.score_pending(run, template, 0.4, str(photos), 32) == 0  # nothing new
+
+
+def _report(data, rows, image_size=256):
+    return {"data": data, "image_size": image_size, "n_images": 3, "results": rows}
+
+
+def test_campaign_curves_place_each_scored_epoch_at_its_cumulative_crops(tmp_path, monkeypatch):
+    from kcolor.training import budget
+
+    tool = _tool("campaign_curves")
+    run = tmp_path / "stage9"
+    (run / "eval").mkdir(parents=True)
+    per_epoch = {str(e): {"steps": 10, "seconds": 60.0, "device": "cpu"} for e in (1, 2)}
+    budget.write_budget(
+        run, {"crops": 320, "steps": 20, "epochs": 2, "per_epoch": per_epoch}, {"crops": 1000}
+    )
+    scores = {"psnr": {"mean": 23.5}, "colorfulness": {"mean": 25.0}, "cast": {"mean": 5.0}}
+    own = f"{run}/eval/epoch{{}}-t{{}}.keras"
+    rows = [
+        {"model": own.format(1, 0.4), "metrics": scores},
+        {"model": own.format(2, 0.4), "metrics": {**scores, "psnr": {"mean": 23.7}}},
+        {"model": own.format(2, 0.5), "metrics": scores},  # another temperature
+        {"model": f"{tmp_path}/other/eval/epoch1-t0.4.keras", "metrics": scores},  # another run
+    ]
+    (run / "eval" / "a.json").write_text(json.dumps(_report("lists/val-general.txt", rows)))
+    other_set = _report("lists/val-pool.txt", rows[:1])
+    (run / "eval" / "b.json").write_text(json.dumps(other_set))
+    points, counts = tool.scored_epochs(run, 0.4, "val-general.txt", 256)
+    assert sorted(points) == [1, 2] and counts == {3}
+    assert points[1][0] == 1160 and points[2][0] == 1320  # 1000 + 16 crops a step
+    assert points[2][1]["psnr"]["mean"] == 23.7
+    reference = tmp_path / "ref.json"
+    gray = {"psnr": {"mean": 23.0}, "colorfulness": {"mean": 0.0}, "cast": {"mean": 0.0}}
+    reference.write_text(
+        json.dumps(_report("val-general.txt", [{"model": "gray", "metrics": gray}]))
+    )
+    out = tmp_path / "curves.png"
+    args = [str(run), "--data", "x/val-general.txt", "--reference", str(reference)]
+    monkeypatch.setattr(
+        "sys.argv", ["campaign_curves.py", *args, "--name", "gray=gray", "-o", str(out)]
+    )
+    tool.main()
+    assert Image.open(out).size[0] > 0

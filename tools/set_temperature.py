@@ -17,16 +17,6 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def with_temperature(generator, temperature):
-    """The same generator, weights shared by value, decoding at `temperature`."""
-    config = generator.get_config()
-    if config.get("head") != "classification":
-        raise ValueError("only a generator with a classification head has a temperature")
-    copy = type(generator).from_config({**config, "temperature": float(temperature)})
-    copy.set_weights(generator.get_weights())
-    return copy
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", help="a .keras generator with a classification head")
@@ -39,6 +29,7 @@ def main():
     )
     args = parser.parse_args()
     from kcolor.fileio import atomic_path
+    from kcolor.models.annealed_mean import with_temperature
     from kcolor.models.predictors import load_keras_model
 
     model = load_keras_model(args.model)

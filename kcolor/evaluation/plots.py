@@ -98,6 +98,55 @@ def metrics_figure(json_paths):
     return fig
 
 
+def scores_by_budget_figure(series, references=None, metrics=("psnr", "colorfulness", "cast")):
+    """One panel per metric: each run's scored checkpoints (mean over images) against the
+    cumulative crops its weights had seen, and reference models as horizontal lines.
+
+    A campaign is judged by what its budget bought; its checkpoints swing from epoch to epoch,
+    so a figure of all of them shows that spread beside any one chosen point. A reference far
+    outside the checkpoints' range (gray's colorfulness of 0) is named in the legend with its
+    value instead of a line, so it does not flatten the curves.
+
+    Args:
+        series: {label: [(crops, {metric: {"mean": ...}}), ...]}, one line per run.
+        references: {label: {metric: {"mean": ...}}} (gray, the shipped default, ...).
+    """
+    plt = _figure()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    for ax, name in zip(axes[0], metrics, strict=True):
+        values = []
+        for index, (label, points) in enumerate(series.items()):
+            points = sorted((p for p in points if name in p[1]), key=lambda p: p[0])
+            ys = [scores[name]["mean"] for _, scores in points]
+            values += ys
+            ax.plot(
+                [crops / 1000 for crops, _ in points],
+                ys,
+                color=f"C{index % 10}",
+                marker="o",
+                markersize=3,
+                label=label,
+            )
+        low, high = min(values, default=0.0), max(values, default=0.0)
+        margin = max(high - low, 1e-6)
+        for index, (label, scores) in enumerate((references or {}).items()):
+            if name not in scores:
+                continue
+            value = scores[name]["mean"]
+            colour = f"C{(index + len(series)) % 10}"
+            if low - margin <= value <= high + margin:
+                ax.axhline(value, color=colour, linestyle="--", label=f"{label} {value:.2f}")
+            else:
+                ax.plot(
+                    [], [], color=colour, linestyle=":", label=f"{label} {value:.2f} (off axis)"
+                )
+        ax.set_xlabel("crops seen (thousands, cumulative)")
+        ax.set_title(name)
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def png_bytes(fig):
     """The figure as PNG bytes (the figure is closed)."""
     buffer = io.BytesIO()

@@ -36,3 +36,14 @@ class AnnealedMean(keras.layers.Layer):
         config = super().get_config()
         config.update(centers=self.centers.tolist(), temperature=self.temperature)
         return config
+
+
+def with_temperature(generator, temperature):
+    """The same generator, weights copied by value, decoding at `temperature` (no training):
+    the one knob that trades vivid colors (low T) for fidelity (T = 1) after training."""
+    config = generator.get_config()
+    if config.get("head") != "classification":
+        raise ValueError("only a generator with a classification head has a temperature")
+    copy = type(generator).from_config({**config, "temperature": float(temperature)})
+    copy.set_weights(generator.get_weights())
+    return copy
