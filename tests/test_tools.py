@@ -138,6 +138,16 @@ def test_model_card_says_fine_tuned_when_any_run_of_the_lineage_trained_the_enco
     assert "frozen ImageNet" in tool._head_text(config, False)
 
 
+def test_model_card_states_what_the_weights_trained_on_beside_what_the_runs_spent():
+    tool = _tool("ship_default")
+    spent = {"crops": 1000000, "cpu_hours": 16.0, "gpu_minutes": 0.0}
+    weights = {"crops": 712000, "cpu_hours": 11.0, "gpu_minutes": 0.0}
+    text = tool.budget_text(spent, weights)
+    assert "weights were trained on 712,000 crops (11.0 CPU hours" in text
+    assert "spent 1,000,000 crops (16.0 CPU hours" in text and "not kept included" in text
+    assert "trained on" not in tool.budget_text(spent, None) and tool.budget_text(None, None) == ""
+
+
 def test_photo_grid_has_a_row_per_photo_and_a_column_per_model(shared_data, small_run):
     tool = _tool("photo_grid")
     grid = tool.build_grid([str(small_run)], ["small"], shared_data, height=24)
@@ -233,6 +243,8 @@ def test_gpu_pack_travels_and_its_train_step_runs_under_jax(shared_data, tmp_pat
     budget = json.loads((out / "budget.json").read_text())
     shipped = record["init_budget"]["crops"]  # the shipped model's recorded budget
     assert budget["run"]["crops"] == 4 and budget["cumulative"]["crops"] == shipped + 4
+    trained_on = json.loads((pack / "budget.json").read_text())["weights"]["crops"]
+    assert budget["init_weights"]["crops"] == trained_on < shipped  # the kept epochs only
     assert (out / "generator.keras").stat().st_size > 1_000_000
     assert "backend jax" in done.stdout
 

@@ -381,7 +381,7 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     run.mkdir()
 
     def epochs(numbers):
-        recorder = BudgetRecorder(run, 16, 10, init, "cpu", NaNGuard())
+        recorder = BudgetRecorder(run, 16, 10, init, "cpu", NaNGuard(), init_weights=init)
         recorder.on_train_begin()
         for epoch in numbers:
             recorder.on_epoch_begin(epoch)
@@ -392,7 +392,7 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     record = json.loads((run / "budget.json").read_text())
     assert record["run"]["epochs"] == 3 and record["run"]["crops"] == 3 * 10 * 16
     assert record["cumulative"]["crops"] == 1000 + 480
-    assert record["cumulative"]["gpu_minutes"] == 2.0
+    assert record["cumulative"]["gpu_minutes"] == 2.0 and record["init_weights"] == init
     assert budget.describe(record["cumulative"]).startswith("1,480 crops")
     # A checkpoint released from the middle of the run counts its start and its epochs only.
     through_two = budget.budget_through_epoch(record, 2)
@@ -402,6 +402,51 @@ def test_budget_counts_each_finished_epoch_once_and_adds_the_init(tmp_path):
     assert budget.budget_through_epoch(record, 3) == record["cumulative"]
     with pytest.raises(ValueError, match="epoch 4"):
         budget.budget_through_epoch(record, 4)
+
+
+def _finished_run(folder, epochs, config_text, best_epoch=None, init=None, init_weights=None):
+    """A run folder with `epochs` recorded epochs of 10 steps x 16 crops (60 s each)."""
+    from kcolor.training import budget
+
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "config.yaml").write_text(config_text)
+    if best_epoch:
+        (folder / "checkpoints" / "best.txt").write_text(f"val_loss 1.0 epoch {best_epoch}\n")
+    per_epoch = {
+        str(e): {"steps": 10, "seconds": 60.0, "device": "cpu"} for e in range(1, epochs + 1)
+    }
+    run = {"crops": 160 * epochs, "steps": 10 * epochs, "cpu_hours": epochs / 60}
+    run.update(epochs=epochs, per_epoch=per_epoch)
+    budget.write_budget(folder, run, init or budget.empty_budget(), init_weights)
+
+
+def test_weights_budget_counts_only_the_epochs_the_kept_weights_went_through(tmp_path):
+    """A run keeps its best epoch and the next starts from it: the weights were trained on the
+    kept epochs of their lineage, the runs spent more (budget.json's cumulative)."""
+    from kcolor.training import budget
+
+    first, second = tmp_path / "stage1", tmp_path / "stage2"
+    _finished_run(first, 3, "restore_best: true\n", best_epoch=2)
+    assert budget.weights_budget(first)["crops"] == 320  # epochs 1-2 of 3
+    # The next stage, recorded the old way (no init_weights): its start is followed by name.
+    spent_start = budget.init_budget(str(first))
+    _finished_run(second, 2, f"init_generator: {first}\n", best_epoch=1, init=spent_start)
+    assert budget.read_budget(second)["cumulative"]["crops"] == 480 + 320
+    kept = budget.weights_budget(second)
+    assert kept["crops"] == 320 + 160 and kept["cpu_hours"] == pytest.approx(3 / 60, abs=1e-4)
+    scored_copy = second / "eval" / "epoch2-t0.4.keras"  # tools/score_checkpoints.py's name
+    assert budget.weights_budget(scored_copy)["crops"] == 320 + 320
+    checkpoint = second / "checkpoints" / "epoch-002.weights.h5"
+    assert budget.init_budget(str(checkpoint))["crops"] == 480 + 320  # spent through epoch 2
+    # init_weights, once recorded, is used as it is; a run kept its last epoch without
+    # restore_best; a start from a shipped name, unrecorded, is unknown, not guessed.
+    third = tmp_path / "stage3"
+    _finished_run(third, 2, "restore_best: false\n", best_epoch=1, init_weights={"crops": 7})
+    assert budget.weights_budget(third)["crops"] == 7 + 320
+    fourth = tmp_path / "stage4"
+    _finished_run(fourth, 1, "init_generator: default\n", best_epoch=1)
+    assert budget.weights_budget(fourth) is None
+    assert budget.weights_budget(tmp_path / "elsewhere.keras") is None
 
 
 def test_kcolor_runs_holds_default_run_folders_and_resume_finds_them(

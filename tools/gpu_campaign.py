@@ -117,7 +117,7 @@ def write_init_generator(init, out_path):
 
 
 def pack(args):
-    from kcolor.training.budget import init_budget
+    from kcolor.training.budget import init_budget, weights_budget
     from kcolor.training.config import read_yaml
 
     if args.image_size is None:
@@ -169,8 +169,11 @@ def pack(args):
         "recipe": PACK_RECIPE.relative_to(REPO_ROOT).as_posix(),
     }
     (out / "pack.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    # init.keras's budget, where kcolor.training.budget.init_budget looks for it (beside the model).
+    # init.keras's budgets, where kcolor.training.budget looks for them (beside the model).
     budget = {"cumulative": record["init_budget"]}
+    weights = weights_budget(args.init)
+    if weights is not None:
+        budget["weights"] = weights
     (out / "budget.json").write_text(json.dumps(budget, indent=2) + "\n", encoding="utf-8")
     total = tree + wheels + folder_bytes(out)
     print(

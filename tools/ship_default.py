@@ -47,6 +47,21 @@ def training_data_text(sets):
     )
 
 
+def budget_text(spent, weights):
+    """The model card's budget figures: what the released weights were trained on, and what
+    the runs of their lineage spent in all (epochs not kept included)."""
+    from kcolor.training.budget import describe
+
+    if not spent:
+        return ""
+    if not weights:
+        return f"; in all {describe(spent)}, epochs not kept included"
+    return (
+        f"; the released weights were trained on {describe(weights)}; the runs of their "
+        f"lineage spent {describe(spent)} in all, epochs not kept included"
+    )
+
+
 def encoder_fine_tuned(run_dir):
     """Whether any run in the lineage of `run_dir` (its config.yaml, then the run folder its
     init_generator names, and so on) trained the ImageNet encoder (`train_semantic_encoder`):
@@ -93,7 +108,8 @@ def main():
         "--budget-from",
         metavar="RUN",
         help="a run folder whose budget.json (cumulative crops, CPU hours, GPU minutes) is "
-        "stated in the model card and recorded in kcolor/shipped.json",
+        "stated in the model card and recorded in kcolor/shipped.json, with what the released "
+        "weights themselves were trained on (the kept epochs of their lineage)",
     )
     parser.add_argument(
         "--budget-epoch",
@@ -128,8 +144,8 @@ def main():
     from kcolor.training.budget import (
         add_budgets,
         budget_through_epoch,
-        describe,
         read_budget,
+        weights_budget,
     )
     from kcolor.training.run_folder import folder_of
 
@@ -143,14 +159,19 @@ def main():
     # What `--init-generator default` needs to rebuild the generator and count its budget.
     manifest["default"]["generator"] = config_for_manifest(generator)
     manifest["default"]["generator_weights"] = {"variable_order": variable_order(generator, saved)}
-    budget = None
+    budget = weights = None
     if args.budget_from:
         record = read_budget(args.budget_from)
         if args.budget_epoch:
             budget = budget_through_epoch(record, args.budget_epoch)
+            epoch_file = f"checkpoints/epoch-{args.budget_epoch:03d}.weights.h5"
+            weights = weights_budget(Path(args.budget_from) / epoch_file)
         else:
             budget = add_budgets(record["cumulative"])
+            weights = weights_budget(args.budget_from)
         manifest["default"]["budget"] = budget
+        if weights:
+            manifest["default"]["weights_budget"] = weights
     parity = {}
     for variant, quantize in (("fp32", "none"), ("fp16", "fp16"), ("int8", "int8")):
         path = REPO / "tflite" / f"default-{variant}.tflite"
@@ -192,7 +213,7 @@ def main():
   ({sizes["default-int8.tflite"] / 1e6:.1f} MB, full integer, calibrated on
   {args.calibration_data}). sha256 in SHA256SUMS and kcolor/shipped.json; kcolor refuses a
   file that does not match.
-- Training budget: {args.budget}{f"; in all {describe(budget)}" if budget else ""}
+- Training budget: {args.budget}{budget_text(budget, weights)}
 
 ## Training data
 

@@ -55,6 +55,14 @@ def shipped_budget(name="default"):
     return _manifest().get(name, {}).get("budget")
 
 
+def shipped_weights_budget(name="default"):
+    """What a shipped model's weights were trained on (kcolor.training.budget.weights_budget),
+    or None for a release that did not record it."""
+    from kcolor.shipped import _manifest
+
+    return _manifest().get(name, {}).get("weights_budget")
+
+
 def load_shipped_generator(name="default"):
     """A Keras generator with the weights of the shipped SavedModel `name`.
 

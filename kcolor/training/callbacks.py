@@ -166,12 +166,15 @@ class BudgetRecorder(keras.callbacks.Callback):
     """`budget.json` (kcolor.training.budget): crops, steps and wall-clock time of each finished
     epoch, kept per epoch so that an epoch re-run after a kill replaces its first try."""
 
-    def __init__(self, run_dir, crops_per_step, steps_per_epoch, init, device, nan_guard):
+    def __init__(
+        self, run_dir, crops_per_step, steps_per_epoch, init, device, nan_guard, init_weights=None
+    ):
         super().__init__()
         self.run_dir = Path(run_dir)
         self.crops_per_step = int(crops_per_step)
         self.steps_per_epoch = steps_per_epoch
         self.init = init
+        self.init_weights = init_weights
         self.device = device
         self.nan_guard = nan_guard
         self.epochs = {}
@@ -210,7 +213,7 @@ class BudgetRecorder(keras.callbacks.Callback):
             "epochs": len(self.epochs),
             "per_epoch": {str(k): self.epochs[k] for k in sorted(self.epochs)},
         }
-        write_budget(self.run_dir, run, self.init)
+        write_budget(self.run_dir, run, self.init, self.init_weights)
 
 
 class TimeLimit(keras.callbacks.Callback):

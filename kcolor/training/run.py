@@ -24,7 +24,7 @@ import keras
 from kcolor.fileio import atomic_path
 from kcolor.models import check_image_size
 from kcolor.training import callbacks as kc
-from kcolor.training.budget import init_budget
+from kcolor.training.budget import init_budget, weights_budget
 from kcolor.training.config import write_config
 from kcolor.training.datasets import (
     build_datasets,
@@ -153,6 +153,7 @@ def _fit(config, write_dir, chief):
                 init_budget(config.init_generator),
                 device_kind(),
                 nan_guard,
+                init_weights=weights_budget(config.init_generator),
             ),
         ]
         if config.time_limit_minutes:

@@ -8,9 +8,12 @@ GENERATOR_FILE = "generator.keras"
 
 
 def folder_of(init_generator):
-    """The run folder an `--init-generator` path names: the folder itself, or a .keras file's."""
+    """The run folder an `--init-generator` path names: the folder itself, a .keras file's, or
+    for an epoch's file in RUN/checkpoints or RUN/eval (tools/score_checkpoints.py), RUN."""
     path = Path(init_generator)
-    return path if path.is_dir() else path.parent
+    if path.is_dir():
+        return path
+    return path.parent.parent if path.parent.name in ("checkpoints", "eval") else path.parent
 
 
 def resume_point(run_dir):
