@@ -388,6 +388,8 @@ def test_score_checkpoints_scores_each_kept_epoch_once_in_its_start_architecture
 
     template = tool.template_generator(run)
     assert template == start / "generator.keras"
+    assert tool.score_pending(run, template, 0.5, str(photos), 32, epochs=[2]) == 1
+    assert sorted(p.name for p in (run / "eval").glob("*.json")) == ["epoch2-t0.5.json"]
     assert tool.score_pending(run, template, 0.4, str(photos), 32) == 2
     for epoch, model in trained.items():
         report = json.loads((run / "eval" / f"epoch{epoch}-t0.4.json").read_text())

@@ -90,12 +90,15 @@ def summary_line(epoch, result):
     )
 
 
-def score_pending(run_dir, template, temperature, data, image_size):
-    """Score the checkpoints that have no JSON yet; returns how many were scored."""
+def score_pending(run_dir, template, temperature, data, image_size, epochs=None):
+    """Score the checkpoints (of `epochs` only, if given) that have no JSON yet; returns how
+    many were scored."""
     eval_dir = Path(run_dir) / "eval"
     eval_dir.mkdir(exist_ok=True)
     scored = 0
     for epoch, checkpoint in epoch_checkpoints(run_dir).items():
+        if epochs and epoch not in epochs:
+            continue
         stem = score_stem(epoch, temperature)  # "epoch8-t0.4": no Path.with_suffix on it
         keras_path, json_path = eval_dir / f"{stem}.keras", eval_dir / f"{stem}.json"
         if json_path.is_file():
@@ -124,6 +127,13 @@ def main():
     parser.add_argument(
         "--follow", action="store_true", help="wait for new checkpoints until the run ends"
     )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="score only these epochs (e.g. another temperature for the few near the rule)",
+    )
     parser.add_argument("--poll-seconds", type=float, default=60)
     args = parser.parse_args()
     if not (args.run_dir / "checkpoints").is_dir():
@@ -136,7 +146,9 @@ def main():
     template = args.template or template_generator(args.run_dir)
     while True:
         finished = (args.run_dir / GENERATOR_FILE).is_file()  # read before: no epoch missed
-        score_pending(args.run_dir, template, args.temperature, args.data, args.image_size)
+        score_pending(
+            args.run_dir, template, args.temperature, args.data, args.image_size, args.epochs
+        )
         if not args.follow or finished:
             return
         time.sleep(args.poll_seconds)
