@@ -443,3 +443,18 @@ def test_campaign_curves_place_each_scored_epoch_at_its_cumulative_crops(tmp_pat
     )
     tool.main()
     assert Image.open(out).size[0] > 0
+    # Epochs on a line (PSNR falls 0.1 dB and the cast rises 0.3 per point of colorfulness):
+    # read at colorfulness 25, the line's value there, whatever the epochs' own colorfulness.
+    line = [
+        (
+            0,
+            {
+                "psnr": {"mean": 23.5 - 0.1 * d},
+                "colorfulness": {"mean": 25 + d},
+                "cast": {"mean": 5 + 0.3 * d},
+            },
+        )
+        for d in (-2.0, 1.0, 3.0)
+    ]
+    read = tool.at_colorfulness(line, 25.0)
+    assert read["psnr"] == pytest.approx((23.5, -0.1)) and read["cast"] == pytest.approx((5.0, 0.3))

@@ -1,4 +1,4 @@
-"""Plot a campaign's scored checkpoints against the budget their weights had seen.
+"""Plot a campaign's scored checkpoints against the crops its runs had spent to reach them.
 
 Usage (from the repo root):
     python tools/campaign_curves.py $KCOLOR_RUNS/campaign/stage7-192-l1w20n5 \
@@ -7,9 +7,10 @@ Usage (from the repo root):
         --name default="shipped default" -o docs/results/curves-campaign.png
 
 Reads the scores of each RUN/eval/epochN-tT.keras (tools/score_checkpoints.py writes one JSON
-per epoch) and places epoch N at the cumulative crops of RUN/budget.json after it (what the run
-started from plus its first N epochs). Reference models (a `kcolor evaluate --json` file of the
-same photos) are drawn as horizontal lines, only those named by --name.
+per epoch) and places epoch N at the cumulative crops of RUN/budget.json after it (what the runs
+before it spent, plus its first N epochs; kcolor.training.budget.weights_budget counts the
+smaller figure the weights were trained on). Reference models (a `kcolor evaluate --json` file
+of the same photos) are drawn as horizontal lines, only those named by --name.
 """
 
 import argparse
@@ -52,6 +53,21 @@ def scored_epochs(run_dir, temperature, photos, image_size):
     return points, sets
 
 
+def at_colorfulness(points, level):
+    """PSNR and cast of a run's checkpoints read at one colorfulness: the least-squares line
+    through (colorfulness, metric) over its epochs, at `level`. Epochs swing along a line
+    (more color, more cast, less PSNR), so runs compare fairly at one point of it."""
+    import numpy as np
+
+    color = np.array([metrics["colorfulness"]["mean"] for _, metrics in points]) - level
+    read = {}
+    for name in ("psnr", "cast"):
+        values = np.array([metrics[name]["mean"] for _, metrics in points])
+        slope, intercept = np.polyfit(color, values, 1)
+        read[name] = (float(intercept), float(slope))
+    return read
+
+
 def reference_scores(json_path, names):
     """{label: metrics} of the models `names` ({model spec: label}) in an evaluate JSON."""
     report = json.loads(Path(json_path).read_text(encoding="utf-8"))
@@ -78,6 +94,13 @@ def main():
         metavar="MODEL=LABEL",
         help="a model of --reference to draw, and its label (repeatable)",
     )
+    parser.add_argument(
+        "--at-colorfulness",
+        type=float,
+        default=25.0,
+        help="also print each run's PSNR and cast read at this colorfulness (a line fitted "
+        "through its epochs; the shipping rule's floor by default)",
+    )
     parser.add_argument("-o", "--out", required=True, help="PNG to write")
     args = parser.parse_args()
     names = dict(item.split("=", 1) for item in args.name)
@@ -100,6 +123,15 @@ def main():
     references = reference_scores(args.reference, names) if names else None
     atomic_write_bytes(args.out, png_bytes(scores_by_budget_figure(series, references)))
     print(f"wrote {args.out} ({sum(len(p) for p in series.values())} checkpoints)")
+    for label, points in series.items():
+        if len(points) < 3:
+            continue
+        read = at_colorfulness(points, args.at_colorfulness)
+        print(
+            f"{label}: {len(points)} epochs; at colorfulness {args.at_colorfulness:g}: "
+            f"PSNR {read['psnr'][0]:.3f} dB ({read['psnr'][1]:+.3f} per point), "
+            f"cast {read['cast'][0]:.3f} ({read['cast'][1]:+.3f} per point)"
+        )
 
 
 if __name__ == "__main__":

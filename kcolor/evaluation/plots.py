@@ -100,7 +100,7 @@ def metrics_figure(json_paths):
 
 def scores_by_budget_figure(series, references=None, metrics=("psnr", "colorfulness", "cast")):
     """One panel per metric: each run's scored checkpoints (mean over images) against the
-    cumulative crops its weights had seen, and reference models as horizontal lines.
+    cumulative crops its lineage's runs had spent, and reference models as horizontal lines.
 
     A campaign is judged by what its budget bought; its checkpoints swing from epoch to epoch,
     so a figure of all of them shows that spread beside any one chosen point. A reference far
@@ -140,7 +140,7 @@ def scores_by_budget_figure(series, references=None, metrics=("psnr", "colorfuln
                 ax.plot(
                     [], [], color=colour, linestyle=":", label=f"{label} {value:.2f} (off axis)"
                 )
-        ax.set_xlabel("crops seen (thousands, cumulative)")
+        ax.set_xlabel("crops the runs had spent (thousands, cumulative)")
         ax.set_title(name)
         ax.legend(fontsize="small")
     fig.tight_layout()
