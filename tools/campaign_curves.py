@@ -15,13 +15,10 @@ of the same photos) are drawn as horizontal lines, only those named by --name.
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this clone's kcolor
-
-SCORED_MODEL = re.compile(r"^epoch(\d+)-t([0-9.]+)\.keras$")
 
 
 def scored_epochs(run_dir, temperature, photos, image_size):
@@ -29,7 +26,7 @@ def scored_epochs(run_dir, temperature, photos, image_size):
     on the photo list named `photos` at `image_size`: the rows of RUN/eval's evaluate JSONs
     that scored the run's own RUN/eval/epochN-tT.keras copies (one JSON per epoch from
     tools/score_checkpoints.py, or a JSON of several models)."""
-    from kcolor.training.budget import budget_through_epoch, read_budget
+    from kcolor.training.budget import SCORED_COPY, budget_through_epoch, read_budget
 
     record = read_budget(run_dir)
     if record is None:
@@ -41,7 +38,7 @@ def scored_epochs(run_dir, temperature, photos, image_size):
             continue
         for row in report.get("results", []):
             model = Path(row["model"])
-            match = SCORED_MODEL.match(model.name)
+            match = SCORED_COPY.match(model.name)
             if not match or model.parent.parent.name != Path(run_dir).name:
                 continue
             if float(match.group(2)) != temperature:

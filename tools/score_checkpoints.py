@@ -18,7 +18,6 @@ JSONs against the budget.
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,14 +26,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # kcolor from this checkout
 
 METRICS = ("mse", "psnr", "ssim", "colorfulness", "auc", "cast")
-CHECKPOINT = re.compile(r"epoch-(\d+)\.weights\.h5$")
 
 
 def epoch_checkpoints(run_dir):
     """{epoch: path} of the run's kept epoch checkpoints."""
+    from kcolor.training.budget import EPOCH_CHECKPOINT
+
     found = {}
     for path in (Path(run_dir) / "checkpoints").glob("epoch-*.weights.h5"):
-        match = CHECKPOINT.search(path.name)
+        match = EPOCH_CHECKPOINT.match(path.name)
         if match:
             found[int(match.group(1))] = path
     return dict(sorted(found.items()))

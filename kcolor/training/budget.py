@@ -92,10 +92,9 @@ def budget_through_epoch(record, epoch):
     return add_budgets(record["init"], own_through_epoch(record["run"], epoch))
 
 
-CHECKPOINT_NAMES = (
-    re.compile(r"^epoch-(\d+)\.weights\.h5$"),  # RUN/checkpoints/epoch-007.weights.h5
-    re.compile(r"^epoch(\d+)-t[0-9.]+\.keras$"),  # RUN/eval/epoch7-t0.4.keras (a scored copy)
-)
+EPOCH_CHECKPOINT = re.compile(r"^epoch-(\d+)\.weights\.h5$")  # RUN/checkpoints/epoch-007.weights.h5
+SCORED_COPY = re.compile(r"^epoch(\d+)-t([0-9.]+)\.keras$")  # RUN/eval/epoch7-t0.4.keras (epoch, T)
+CHECKPOINT_NAMES = (EPOCH_CHECKPOINT, SCORED_COPY)
 
 
 def checkpoint_epoch(path):
@@ -107,13 +106,18 @@ def checkpoint_epoch(path):
     return None
 
 
-def kept_epoch(run_dir, record):
-    """The epoch whose weights the run's generator.keras holds: the best validation epoch
-    (checkpoints/best.txt) when the run restored it, else its last recorded epoch."""
+def _run_config(run_dir):
+    """The run's config.yaml as a dict ({} when it has none)."""
     from kcolor.training.config import read_yaml
 
     config_path = Path(run_dir) / "config.yaml"
-    config = read_yaml(config_path) if config_path.is_file() else {}
+    return read_yaml(config_path) if config_path.is_file() else {}
+
+
+def kept_epoch(run_dir, record, config):
+    """The epoch whose weights the run's generator.keras holds: the best validation epoch
+    (checkpoints/best.txt) when the run restored it (`config`, its config.yaml), else its last
+    recorded epoch."""
     best = Path(run_dir) / "checkpoints" / "best.txt"
     if config.get("restore_best", True) and config.get("arch") != "gan" and best.is_file():
         match = re.search(r"epoch (\d+)", best.read_text())
@@ -141,13 +145,11 @@ def weights_budget(path):
         return None
     if "run" not in record:  # totals only, beside a model from elsewhere (a GPU pack's start)
         return add_budgets(record["weights"]) if "weights" in record else None
-    epoch = checkpoint_epoch(path) or kept_epoch(folder, record)
+    config = _run_config(folder)
+    epoch = checkpoint_epoch(path) or kept_epoch(folder, record, config)
     start = record.get("init_weights")
     if start is None:  # recorded before init_weights: follow the run's own --init-generator
-        from kcolor.training.config import read_yaml
-
-        config_path = Path(folder) / "config.yaml"
-        init = read_yaml(config_path).get("init_generator") if config_path.is_file() else None
+        init = config.get("init_generator")
         if init and names_shipped_model(str(init)):
             return None
         start = weights_budget(init)
