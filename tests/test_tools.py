@@ -402,6 +402,22 @@ def test_score_checkpoints_scores_each_kept_epoch_once_in_its_start_architecture
     assert tool.score_pending(run, template, 0.4, str(photos), 32) == 0  # nothing new
 
 
+def test_score_checkpoints_template_of_a_run_started_from_the_shipped_model(tmp_path):
+    from kcolor.models.predictors import load_keras_model
+    from kcolor.models.shipped_generator import load_shipped_generator
+
+    tool = _tool("score_checkpoints")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("init_generator: default\n")
+    template = tool.template_generator(run)
+    assert template == run / "eval" / "init-default.keras"
+    assert tool.template_generator(run) == template  # rebuilt once, then reused
+    shipped = load_shipped_generator("default")
+    for a, b in zip(load_keras_model(template).get_weights(), shipped.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def _report(data, rows, image_size=256):
     return {"data": data, "image_size": image_size, "n_images": 3, "results": rows}
 

@@ -1,7 +1,7 @@
 """Score every kept epoch checkpoint of a run on a validation list, one JSON per epoch.
 
 Usage (from the repo root):
-    python tools/score_checkpoints.py $KCOLOR_RUNS/campaign/stage8-192-l1w20n5 \
+    python tools/score_checkpoints.py $KCOLOR_RUNS/campaign/stage9-192-ft \
         --data $KCOLOR_RUNS/lists/val-general.txt --temperature 0.4 [--follow]
 
 A campaign's checkpoints swing from epoch to epoch on the validation split by more than the
@@ -46,7 +46,10 @@ def score_stem(epoch, temperature):
 
 
 def template_generator(run_dir):
-    """A generator file with the run's architecture: its own, else its --init-generator's."""
+    """A generator file with the run's architecture: its own, else its --init-generator's (for
+    a run started from a shipped name, that model rebuilt once into RUN/eval/)."""
+    from kcolor.fileio import atomic_path
+    from kcolor.models.shipped_generator import load_shipped_generator, names_shipped_model
     from kcolor.training.config import read_yaml
     from kcolor.training.run_folder import GENERATOR_FILE, folder_of
 
@@ -55,6 +58,13 @@ def template_generator(run_dir):
         return own
     config = Path(run_dir) / "config.yaml"
     init = read_yaml(config).get("init_generator") if config.is_file() else None
+    if init and names_shipped_model(str(init)):
+        rebuilt = Path(run_dir) / "eval" / f"init-{init}.keras"
+        if not rebuilt.is_file():
+            rebuilt.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(rebuilt, prefix=".tmp-", suffix="") as tmp:
+                load_shipped_generator(str(init)).save(tmp)
+        return rebuilt
     if init:
         path = Path(init)
         candidate = path if path.suffix == ".keras" else folder_of(path) / GENERATOR_FILE
