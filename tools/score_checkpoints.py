@@ -146,8 +146,8 @@ def main():
     )
     parser.add_argument("--poll-seconds", type=float, default=60)
     args = parser.parse_args()
-    if not (args.run_dir / "checkpoints").is_dir():
-        parser.error(f"{args.run_dir}: no checkpoints/ folder (is it a kcolor run folder?)")
+    if not any((args.run_dir / name).exists() for name in ("config.yaml", "checkpoints")):
+        parser.error(f"{args.run_dir}: no config.yaml or checkpoints/ (is it a kcolor run folder?)")
     from kcolor.quiet import import_tensorflow
 
     import_tensorflow()
