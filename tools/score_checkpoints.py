@@ -48,8 +48,7 @@ def score_stem(epoch, temperature):
 def template_generator(run_dir):
     """A generator file with the run's architecture: its own, else its --init-generator's (for
     a run started from a shipped name, that model rebuilt once into RUN/eval/)."""
-    from kcolor.fileio import atomic_path
-    from kcolor.models.shipped_generator import load_shipped_generator, names_shipped_model
+    from kcolor.models.shipped_generator import names_shipped_model, write_shipped_keras
     from kcolor.training.config import read_yaml
     from kcolor.training.run_folder import GENERATOR_FILE, folder_of
 
@@ -62,8 +61,7 @@ def template_generator(run_dir):
         rebuilt = Path(run_dir) / "eval" / f"init-{init}.keras"
         if not rebuilt.is_file():
             rebuilt.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_path(rebuilt, prefix=".tmp-", suffix="") as tmp:
-                load_shipped_generator(str(init)).save(tmp)
+            write_shipped_keras(rebuilt, str(init))
         return rebuilt
     if init:
         path = Path(init)

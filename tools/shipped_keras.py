@@ -24,12 +24,9 @@ def main():
     args = parser.parse_args()
     if not args.out.endswith(".keras"):
         raise SystemExit(f"{args.out}: the file name must end in .keras")
-    from kcolor.fileio import atomic_path
-    from kcolor.models.shipped_generator import load_shipped_generator
+    from kcolor.models.shipped_generator import write_shipped_keras
 
-    generator = load_shipped_generator(args.name)
-    with atomic_path(args.out, prefix=".tmp-", suffix="") as tmp:
-        generator.save(tmp)
+    write_shipped_keras(args.out, args.name)
     print(f"wrote {args.out}")
 
 

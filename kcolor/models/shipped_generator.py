@@ -110,3 +110,12 @@ def config_for_manifest(generator):
     import keras
 
     return json.loads(json.dumps(keras.saving.serialize_keras_object(generator)))
+
+
+def write_shipped_keras(path, name="default"):
+    """Write the shipped generator `name` as a trainable `.keras` file at `path`, atomically, for
+    what cannot read the SavedModel itself (JAX training, a checkpoint's template)."""
+    from kcolor.fileio import atomic_path
+
+    with atomic_path(path, prefix=".tmp-", suffix="") as tmp:
+        load_shipped_generator(name).save(tmp)
