@@ -23,6 +23,10 @@ class DataConfig:
         tfds_data_dir: TFDS data_dir (where prepared datasets live).
         tfds_download: let TFDS download and prepare a dataset that is not in `tfds_data_dir`
             (all its splits); when False, an unprepared dataset is a one-line error at once.
+        guided: inputs for a guided generator, `(l, hint_ab, hint_mask, palette)`, with hints
+            simulated from the truth (kcolor.color.hints.training_guidance).
+        palette_fraction: share of guided crops given a palette (from another crop and flip of
+            the same photo, so it tells the colors but not where they are).
     """
 
     image_size: int = 256
@@ -38,9 +42,13 @@ class DataConfig:
     drop_remainder: bool | None = None
     tfds_data_dir: str | None = None
     tfds_download: bool = True
+    guided: bool = False
+    palette_fraction: float = 0.5
 
     def __post_init__(self):
         if self.image_size < 8:
             raise ValueError(f"image_size must be at least 8, got {self.image_size}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if not 0.0 <= self.palette_fraction <= 1.0:
+            raise ValueError(f"palette_fraction must be in [0, 1], got {self.palette_fraction}")

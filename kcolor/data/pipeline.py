@@ -12,17 +12,22 @@ Stages, in order (each a small function below):
 6. sRGB -> Lab in the graph (`kcolor.color.lab_math` on TensorFlow ops), normalized; batch;
    prefetch.
 
+With `guided`, step 6 also simulates each crop's hints from its truth (kcolor.color.hints) and
+the element's input becomes `(l_norm, hint_ab_norm, hint_mask, palette)`.
+
 Output element: `(l_norm, ab_norm)`, float32, shapes `(B, S, S, 1)` in [-1, 1] and `(B, S, S, 2)`
 in about [-1, 1] (see `kcolor.color.lab_ops` for the exact ranges).
 """
 
 import dataclasses
+import functools
 import logging
 
 import numpy as np
 import tensorflow as tf
 
-from kcolor.color import lab_math, photo_filters
+from kcolor.color import ab_bins, hints, lab_math, photo_filters
+from kcolor.color.lab_scale import AB_SCALE
 from kcolor.color.tf_numpy import TF_NUMPY
 from kcolor.data.config import DataConfig
 from kcolor.data.sources import TFDSSource, parse_source, split_relpaths
@@ -180,13 +185,16 @@ def _pipeline(images, config, stats):
             ds = ds.shuffle(_SHUFFLE_BUFFER_AFTER_CACHE, seed=config.seed)
     if config.repeat:
         ds = ds.repeat()
-    if config.training:
+    if config.guided:
+        ds = _guided_examples(ds, config)
+    elif config.training:
         seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
         ds = tf.data.Dataset.zip(ds, seeds.batch(2))
         ds = ds.map(lambda image, seed: _random_crop_flip(image, seed, size), AUTOTUNE)
     else:
         ds = ds.map(lambda image: _center_crop(image, size), num_parallel_calls=AUTOTUNE)
-    ds = ds.map(lambda image: _to_normalized_lab(image, size), num_parallel_calls=AUTOTUNE)
+    if not config.guided:
+        ds = ds.map(lambda image: _to_normalized_lab(image, size), num_parallel_calls=AUTOTUNE)
     drop = config.training if config.drop_remainder is None else config.drop_remainder
     ds = ds.batch(config.batch_size, drop_remainder=drop, num_parallel_calls=AUTOTUNE)
     return ds.prefetch(AUTOTUNE)
@@ -234,6 +242,61 @@ def _random_crop_flip(image, seed, size):
     crop_seed, flip_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 2))
     image = tf.image.stateless_random_crop(image, [size, size, 3], seed=crop_seed)
     return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
+
+
+def _guided_examples(ds, config):
+    """`((l, hint_ab, hint_mask, palette), ab)` per image: the crop as usual, a second crop and
+    flip for the palette (a flipped center crop when evaluating), and the hints drawn in NumPy
+    from a seed that the crop's own seed (training) or its index (evaluation) fixes."""
+    size = config.image_size
+    if config.training:
+        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip(ds, seeds.batch(2))
+    else:
+        base = tf.constant(config.seed or 0, tf.int64)
+        ds = ds.enumerate().map(lambda index, image: (image, tf.stack([base, index])))
+
+    def example(image, seed):
+        crop_seed, other_seed, hint_seed = tf.unstack(
+            tf.random.experimental.stateless_split(seed, 3)
+        )
+        if config.training:
+            crop = _random_crop_flip(image, crop_seed, size)
+            other = _random_crop_flip(image, other_seed, size)
+        else:
+            crop = _center_crop(image, size)
+            other = tf.image.flip_left_right(crop)
+        l_norm, ab_norm = _to_normalized_lab(crop, size)
+        _, other_ab_norm = _to_normalized_lab(other, size)
+        numpy_seed = tf.random.stateless_uniform(
+            [], hint_seed, minval=0, maxval=2**62, dtype=tf.int64
+        )
+        hint_ab, mask, palette = tf.numpy_function(
+            _numpy_guidance,
+            [ab_norm, other_ab_norm, numpy_seed, config.palette_fraction],
+            [tf.float32, tf.float32, tf.float32],
+            stateful=False,
+        )
+        hint_ab.set_shape([size, size, 2])
+        mask.set_shape([size, size, 1])
+        palette.set_shape([len(_bin_centers()) + 1])
+        return (l_norm, hint_ab, mask, palette), ab_norm
+
+    return ds.map(example, num_parallel_calls=AUTOTUNE)
+
+
+@functools.cache
+def _bin_centers():
+    return ab_bins.in_gamut_bins()
+
+
+def _numpy_guidance(ab_norm, other_ab_norm, seed, palette_fraction):
+    """kcolor.color.hints.training_guidance on normalized ab (the hint map stays normalized)."""
+    rng = np.random.default_rng(int(seed))
+    hint_ab, mask, palette = hints.training_guidance(
+        ab_norm * AB_SCALE, other_ab_norm * AB_SCALE, rng, _bin_centers(), float(palette_fraction)
+    )
+    return hint_ab / AB_SCALE, mask, palette
 
 
 def _to_normalized_lab(image, size):

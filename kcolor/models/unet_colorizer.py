@@ -11,11 +11,19 @@ from kcolor.models.blocks import (
     lightness_input,
     stride_level,
 )
+from kcolor.models.guidance import (
+    apply_hint_injection,
+    apply_hint_maps,
+    apply_palette_bias,
+    guidance_inputs,
+)
 from kcolor.models.semantic_prior import SEMANTIC_ENCODERS, apply_semantic_fusion
 
 
 @keras.saving.register_keras_serializable(package="kcolor")
 class UNetColorizer(keras.Model):
+    guidable = True  # kcolor.models.guidance.guided_copy can add hint inputs
+
     """U-Net generator with `len(filters) - 1` downsamplings; H and W must be multiples of
     `2 ** (len(filters) - 1)` (`size_multiple`).
 
@@ -36,6 +44,9 @@ class UNetColorizer(keras.Model):
             the bottleneck (kcolor.models.semantic_prior).
         semantic_weights: "imagenet" (Keras' download cache), a path to the same .h5 file, or
             None. Not saved in the config: a saved model's file already holds those weights.
+        guided: also take `[hint_ab, hint_mask, palette]` after the lightness (Zhang et al.
+            2017's local and global hints, kcolor.models.guidance); zero-initialized, so an
+            untrained guided model colors as the automatic one.
 
     Example:
         >>> model = UNetColorizer(filters=(8, 16, 32))
@@ -53,26 +64,39 @@ class UNetColorizer(keras.Model):
         head_stride=1,
         semantic=None,
         semantic_weights="imagenet",
+        guided=False,
         name="unet_colorizer",
         **kwargs,
     ):
         filters = tuple(int(f) for f in filters)
         if len(filters) < 2:
             raise ValueError("a U-Net needs at least two levels of filters")
-        inputs = lightness_input()
-        x = inputs
+        lightness = lightness_input()
+        inputs = lightness
+        if guided:
+            hint_ab, hint_mask, palette = guidance_inputs()
+            inputs = [lightness, hint_ab, hint_mask, palette]
+            hint_maps = apply_hint_maps(hint_ab, hint_mask, len(filters) - 1)
+        x = lightness
         skips = []
         for level, width in enumerate(filters[:-1]):
             block_conv = "plain" if level == 0 else conv
             x = apply_conv_block(x, width, block_conv, norm, f"down{level}")
+            if guided:
+                x = apply_hint_injection(x, hint_maps[level], f"hints{level}")
             skips.append(x)
             x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
         if semantic is not None:
             if semantic not in SEMANTIC_ENCODERS:
                 raise ValueError(f"semantic must be None or one of {SEMANTIC_ENCODERS}")
             stride = 2 ** (len(filters) - 1)
-            x, global_bias = apply_semantic_fusion(x, inputs, stride, filters[-1], semantic_weights)
+            x, global_bias = apply_semantic_fusion(
+                x, lightness, stride, filters[-1], semantic_weights
+            )
         x = apply_conv_block(x, filters[-1], conv, norm, "bottleneck")
+        if guided:
+            x = apply_hint_injection(x, hint_maps[-1], "hints_bottleneck")
+            x = apply_palette_bias(x, palette)
         if semantic is not None:
             x = layers.Add(name="semantic_add")([x, global_bias])
         if dropout:
@@ -92,6 +116,7 @@ class UNetColorizer(keras.Model):
         self.head_stride = int(head_stride)
         self.semantic = semantic
         self.dropout = dropout
+        self.guided = bool(guided)
 
     @property
     def size_multiple(self):
@@ -109,6 +134,7 @@ class UNetColorizer(keras.Model):
             "semantic": self.semantic,
             "semantic_weights": None,
             "dropout": self.dropout,
+            "guided": self.guided,
             "name": self.name,
             "trainable": self.trainable,
         }

@@ -135,18 +135,22 @@ class HistoryCSV(keras.callbacks.Callback):
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """`samples/epoch-NNN.png` on a fixed validation batch: gray input | prediction | truth."""
+    """`samples/epoch-NNN.png` on a fixed validation batch: gray input | prediction | truth.
 
-    def __init__(self, directory, generator, lightness, ab):
+    `inputs` is the lightness, or a guided generator's `(l, hint_ab, hint_mask, palette)`."""
+
+    def __init__(self, directory, generator, inputs, ab):
         super().__init__()
         self.directory = Path(directory)
         self.generator = generator
-        self.lightness = np.asarray(lightness)
+        guided = isinstance(inputs, tuple | list)
+        self.inputs = [np.asarray(x) for x in inputs] if guided else np.asarray(inputs)
+        self.lightness = self.inputs[0] if guided else self.inputs
         self.ab = np.asarray(ab)
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        predicted = self.generator.predict(self.lightness, verbose=0)
+        predicted = self.generator.predict(self.inputs, verbose=0)
         grid = sample_grid(self.lightness, predicted, self.ab)
         atomic_write_png(self.directory / f"epoch-{epoch + 1:03d}.png", grid)
 

@@ -92,6 +92,7 @@ class TrainConfig:
     ab_regression_weight: float = 0.0
     ab_neutral_weight: float = 0.0
     train_semantic_encoder: bool = False
+    palette_fraction: float = 0.5
     restore_best: bool = True
     seed: int | None = None
     skip_gray: bool = True
@@ -115,6 +116,7 @@ class TrainConfig:
             (self.ab_regression in ("l1", "huber"), "ab_regression must be l1 or huber"),
             (self.ab_regression_weight >= 0, "ab_regression_weight must be >= 0"),
             (self.ab_neutral_weight >= 0, "ab_neutral_weight must be >= 0"),
+            (0 <= self.palette_fraction <= 1, "palette_fraction must be in [0, 1]"),
             (self.strategy in STRATEGIES, f"strategy must be one of {STRATEGIES}"),
             (self.backend in BACKENDS, f"backend must be one of {BACKENDS}"),
             (self.workers >= 1, "workers must be at least 1"),

@@ -32,6 +32,8 @@ def data_config(config, training):
         min_colorfulness=config.min_colorfulness,
         repeat=training and config.steps_per_epoch is not None,
         tfds_data_dir=config.tfds_data_dir,
+        guided=bool(config.model.get("guided")),
+        palette_fraction=config.palette_fraction,
     )
 
 
@@ -48,6 +50,12 @@ def build_datasets(config):
             return build_dataset(source, data_config, stats=stats, subset=subset)
     else:
         from kcolor.data.photo_batches import PhotoBatches
+
+        if train_cfg.guided:
+            raise TrainingError(
+                "guided training (model.guided) simulates hints in tf.data: use --backend "
+                "tensorflow"
+            )
 
         def build(source, data_config, stats=None, subset="all"):
             data_config, steps = dataclasses.replace(data_config, subset=subset), None
@@ -94,7 +102,9 @@ def sample_batch(dataset, config, stats):
         if isinstance(dataset, keras.utils.PyDataset):
             lightness, ab = dataset[0]
         else:
-            lightness, ab = (t.numpy() for t in next(iter(dataset.take(1))))
+            lightness, ab = keras.tree.map_structure(
+                lambda t: t.numpy(), next(iter(dataset.take(1)))
+            )
     except (StopIteration, IndexError, ValueError):
         if 0 < stats.used < config.batch_size:
             raise TrainingError(
@@ -107,6 +117,8 @@ def sample_batch(dataset, config, stats):
             f"{config.batch_size}, training needs at least one full batch"
         ) from None
     count = config.sample_count
+    if isinstance(lightness, tuple | list):  # a guided model's (l, hint_ab, hint_mask, palette)
+        return tuple(np.asarray(part)[:count] for part in lightness), np.asarray(ab)[:count]
     return np.asarray(lightness)[:count], np.asarray(ab)[:count]
 
 

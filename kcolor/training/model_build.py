@@ -10,6 +10,7 @@ import numpy as np
 from kcolor.color.lab_scale import AB_SCALE
 from kcolor.models import PatchDiscriminator, build_generator
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
+from kcolor.models.guidance import guided_copy
 from kcolor.models.semantic_prior import SEMANTIC_ENCODER_LAYER
 from kcolor.models.shipped_generator import SHIPPED_INIT_NAMES, names_shipped_model
 from kcolor.training.color_gan import ColorGAN
@@ -127,6 +128,12 @@ def initial_generator(config, arch, head="regression"):
     """The generator a run starts from (new, or `--init-generator`), its ImageNet encoder
     frozen or not as `train_semantic_encoder` says."""
     generator = _starting_generator(config, arch, head)
+    if config.model.get("guided") and not getattr(generator, "guided", False):
+        # Hint inputs added to a trained automatic generator, at zero: it starts as it was.
+        try:
+            generator = guided_copy(generator)
+        except ValueError as err:
+            raise TrainingError(f"--set model.guided=true: {err}") from None
     return set_semantic_trainable(generator, config.train_semantic_encoder)
 
 

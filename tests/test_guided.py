@@ -1,0 +1,131 @@
+"""Guided colorization: the hint simulator and sweep sampler (kcolor.color.hints), the guided
+generator (kcolor.models.guidance) and its training data."""
+
+import numpy as np
+import pytest
+
+from kcolor.color import ab_bins, hints
+
+
+def test_training_hints_follow_zhang_2017_recipe():
+    rng = np.random.default_rng(7)
+    counts, sides, starts = [], [], []
+    for _ in range(4000):
+        patches = hints.sample_patches(192, 192, rng)
+        counts.append(len(patches))
+        sides.extend(patches[:, 2])
+        starts.extend(patches[:, 0] + (patches[:, 2] - 1) / 2.0)
+    counts = np.asarray(counts)
+    # Geometric with stop probability 1/8: P(none) = 1/8, mean 7 (std of the mean ~0.12).
+    assert abs(np.mean(counts == 0) - 0.125) < 0.015
+    assert abs(counts.mean() - 7.0) < 0.4
+    side_shares = np.bincount(sides, minlength=10)[1:] / len(sides)
+    np.testing.assert_allclose(side_shares, 1 / 9, atol=0.01)
+    # Centers Gaussian around the middle, sigma a quarter of the free span (~46 px at 192).
+    starts = np.asarray(starts)
+    assert abs(starts.mean() - 95.5) < 1.0
+    assert 40 < starts.std() < 48
+
+
+def test_hints_are_each_patch_mean_and_the_mask_marks_them():
+    ab = np.random.default_rng(0).normal(0, 30, (32, 40, 2)).astype(np.float32)
+    patches = np.array([[2, 3, 4], [20, 30, 1]])
+    hint_ab, mask = hints.paint_patches(ab, patches)
+    np.testing.assert_allclose(
+        hint_ab[2:6, 3:7], np.broadcast_to(ab[2:6, 3:7].mean((0, 1)), (4, 4, 2)), rtol=1e-5
+    )
+    np.testing.assert_allclose(hint_ab[20, 30], ab[20, 30])
+    assert mask.sum() == 17 and mask[2:6, 3:7].all() and mask[20, 30, 0] == 1
+    assert np.all(hint_ab[mask[..., 0] == 0] == 0)
+
+
+def test_sweep_gives_the_same_points_to_every_caller_and_new_points_per_count():
+    ab = np.random.default_rng(1).normal(0, 30, (256, 256, 2)).astype(np.float32)
+    first = hints.sweep_hints(ab, 10, hints.sweep_rng(4, 3, 10))
+    again = hints.sweep_hints(ab, 10, hints.sweep_rng(4, 3, 10))
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    other_image = hints.sweep_hints(ab, 10, hints.sweep_rng(4, 4, 10))
+    assert not np.array_equal(first[1], other_image[1])
+    patches = hints.sample_patches(256, 256, hints.sweep_rng(4, 3, 5), count=5, sides=(6,))
+    assert patches.shape == (5, 3) and np.all(patches[:, 2] == 6)
+    assert hints.sweep_hints(ab, 0, hints.sweep_rng(4, 3, 0))[1].sum() == 0
+
+
+def test_palette_is_a_histogram_over_the_bins_with_a_flag():
+    centers = ab_bins.in_gamut_bins()
+    ab = np.zeros((16, 16, 2), np.float32)
+    ab[:8] = (40.0, 30.0)
+    palette = hints.palette_histogram(ab, centers, stride=1)
+    assert palette.shape == (len(centers) + 1,) and palette[-1] == 1.0
+    np.testing.assert_allclose(palette[:-1].sum(), 1.0)
+    red = ab_bins.nearest_bin(np.array([40.0, 30.0]), centers)
+    gray = ab_bins.nearest_bin(np.array([0.0, 0.0]), centers)
+    np.testing.assert_allclose([palette[red], palette[gray]], [0.5, 0.5])
+    assert not hints.no_palette(centers).any()
+
+
+def test_training_guidance_gives_a_palette_on_the_asked_share_of_crops():
+    centers = ab_bins.in_gamut_bins()
+    ab = np.random.default_rng(2).normal(0, 20, (32, 32, 2)).astype(np.float32)
+    rng = np.random.default_rng(3)
+    flags = [hints.training_guidance(ab, ab, rng, centers, 0.3)[2][-1] for _ in range(1000)]
+    assert abs(np.mean(flags) - 0.3) < 0.05
+
+
+def test_guided_pipeline_yields_four_inputs_and_repeatable_validation_hints(shared_data):
+    from kcolor.data.pipeline import build_dataset
+
+    source = str(shared_data / "kodak24")
+    train = build_dataset(source, image_size=64, batch_size=4, training=True, guided=True, seed=1)
+    (lightness, hint_ab, mask, palette), ab = next(iter(train))
+    assert lightness.shape == (4, 64, 64, 1) and ab.shape == (4, 64, 64, 2)
+    assert hint_ab.shape == (4, 64, 64, 2) and mask.shape == (4, 64, 64, 1)
+    assert palette.shape == (4, len(ab_bins.in_gamut_bins()) + 1)
+    # Hints sit where the mask is and nowhere else (normalized ab, like the output).
+    assert np.all(hint_ab.numpy()[mask.numpy()[..., 0] == 0] == 0)
+
+    def first_hints():
+        val = build_dataset(source, image_size=64, batch_size=4, training=False, guided=True)
+        return next(iter(val))[0][1].numpy()
+
+    np.testing.assert_array_equal(first_hints(), first_hints())
+
+
+@pytest.fixture(scope="module")
+def shipped_and_guided():
+    from kcolor.models.guidance import guided_copy
+    from kcolor.models.shipped_generator import load_shipped_generator
+
+    shipped = load_shipped_generator()
+    return shipped, guided_copy(shipped)
+
+
+def test_untrained_guided_model_gives_the_shipped_colors_on_real_photos(
+    shared_data, shipped_and_guided
+):
+    from kcolor.data.pipeline import build_dataset
+
+    shipped, guided = shipped_and_guided
+    assert guided.count_params() > shipped.count_params()
+    data = build_dataset(
+        str(shared_data / "kodak24"), image_size=256, batch_size=4, training=False, guided=True
+    )
+    inputs, _ = next(iter(data))
+    lightness, hint_ab, mask, palette = (x.numpy() for x in inputs)
+    assert mask.sum() > 0 and palette[:, -1].any()
+    expected = np.asarray(shipped(lightness, training=False))
+    with_hints = np.asarray(guided([lightness, hint_ab, mask, palette], training=False))
+    none = [lightness, np.zeros_like(hint_ab), np.zeros_like(mask), np.zeros_like(palette)]
+    np.testing.assert_array_equal(with_hints, expected)
+    np.testing.assert_array_equal(np.asarray(guided(none, training=False)), expected)
+
+
+def test_guided_model_saves_and_reloads_with_its_inputs(tmp_path, shipped_and_guided):
+    import keras
+
+    _, guided = shipped_and_guided
+    path = tmp_path / "guided.keras"
+    guided.save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    assert loaded.guided and [i.name for i in loaded.inputs] == [i.name for i in guided.inputs]
