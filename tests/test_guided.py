@@ -129,3 +129,65 @@ def test_guided_model_saves_and_reloads_with_its_inputs(tmp_path, shipped_and_gu
     guided.save(path)
     loaded = keras.saving.load_model(path, compile=False)
     assert loaded.guided and [i.name for i in loaded.inputs] == [i.name for i in guided.inputs]
+
+
+def test_levin_propagation_keeps_hints_and_stops_at_lightness_edges():
+    from kcolor.evaluation.propagation import propagate_colors
+
+    lightness = np.full((24, 24), 0.2, np.float32)
+    lightness[:, 12:] = 0.8  # a dark half and a bright half
+    hint_ab = np.zeros((24, 24, 2), np.float32)
+    mask = np.zeros((24, 24), np.float32)
+    hint_ab[4, 4], mask[4, 4] = (40.0, -20.0), 1.0
+    hint_ab[20, 20], mask[20, 20] = (-30.0, 10.0), 1.0
+    ab = propagate_colors(lightness, hint_ab, mask)
+    np.testing.assert_allclose(ab[4, 4], (40.0, -20.0), atol=1e-4)
+    # Each half takes its own point's color; the edge between them holds.
+    np.testing.assert_allclose(ab[:, :11].mean((0, 1)), (40.0, -20.0), atol=1.0)
+    np.testing.assert_allclose(ab[:, 13:].mean((0, 1)), (-30.0, 10.0), atol=1.0)
+    assert not propagate_colors(lightness, hint_ab, 0 * mask).any()
+
+
+def test_hint_sweep_scores_baselines_with_the_same_points(shared_data):
+    from kcolor.evaluation.hint_sweep import hint_sweep
+
+    def sweep():
+        return hint_sweep(
+            ["gray", "hints-only", "levin"],
+            str(shared_data / "set5"),
+            counts=(0, 2, 20),
+            image_size=64,
+            limit=3,
+            progress=False,
+        )
+
+    result = sweep()
+    rows = {(r["model"], r["points"]): r["metrics"] for r in result["results"]}
+    assert len(rows) == 9 and result["n_images"] == 3
+    # No points: every baseline is gray.
+    for model in ("hints-only", "levin"):
+        assert rows[(model, 0)]["psnr"]["mean"] == rows[("gray", 0)]["psnr"]["mean"]
+    # The painted points are exact at their pixels; propagation keeps them and gains more.
+    assert rows[("hints-only", 20)]["hint_error"]["mean"] < 1e-4
+    assert rows[("levin", 20)]["hint_error"]["mean"] < 1e-2
+    assert rows[("levin", 20)]["psnr"]["mean"] > rows[("hints-only", 20)]["psnr"]["mean"]
+    assert rows[("hints-only", 20)]["psnr"]["mean"] > rows[("gray", 20)]["psnr"]["mean"]
+    assert sweep()["results"] == result["results"]  # repeatable
+
+
+def test_evaluate_hints_option_prints_a_row_per_model_and_count(shared_data, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+    from kcolor.cli.main import main
+
+    out = tmp_path / "sweep.json"
+    args = ["evaluate", "gray", "levin", "--hints", "0,1", "--data", str(shared_data / "set5")]
+    args += ["--image-size", "64", "--limit", "2", "--palette", "truth", "--json", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "levin" in result.output and "hint_error" in result.output
+    saved = json.loads(out.read_text())
+    assert saved["palette"] == "truth" and [r["points"] for r in saved["results"]] == [0, 1, 0, 1]
+    bad = CliRunner().invoke(main, ["evaluate", "gray", "--hints", "1,x", "--data", "."])
+    assert bad.exit_code == 2 and "--hints" in bad.output

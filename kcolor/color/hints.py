@@ -147,3 +147,38 @@ def training_guidance(ab, ab_other, rng, centers, palette_fraction):
     else:
         palette = no_palette(centers)
     return hint_ab, mask, palette
+
+
+class Guidance:
+    """A batch of guidance for a guided generator, in its input units: `hint_ab` normalized ab
+    `(B, H, W, 2)`, `hint_mask` `(B, H, W, 1)`, `palette` `(B, Q + 1)`.
+
+    Predictors take it beside the lightness (`predict_ab(l_norm, guidance)`); automatic ones
+    ignore it.
+    """
+
+    def __init__(self, hint_ab, hint_mask, palette):
+        self.hint_ab = np.asarray(hint_ab, np.float32)
+        self.hint_mask = np.asarray(hint_mask, np.float32)
+        self.palette = np.asarray(palette, np.float32)
+
+    @classmethod
+    def empty(cls, batch, height, width, centers):
+        """No points and no palette: the automatic colors."""
+        return cls(
+            np.zeros((batch, height, width, 2), np.float32),
+            np.zeros((batch, height, width, 1), np.float32),
+            np.zeros((batch, palette_size(centers)), np.float32),
+        )
+
+    def arrays(self):
+        return [self.hint_ab, self.hint_mask, self.palette]
+
+    def padded(self, height, width):
+        """Zero-padded at the bottom and right to `height` x `width` (no hint in the padding)."""
+        pad = ((0, 0), (0, height - self.hint_ab.shape[1]), (0, width - self.hint_ab.shape[2]))
+        return Guidance(
+            np.pad(self.hint_ab, (*pad, (0, 0))),
+            np.pad(self.hint_mask, (*pad, (0, 0))),
+            self.palette,
+        )

@@ -44,7 +44,7 @@ class EvaluationError(RuntimeError):
 
 
 @dataclass
-class _Scores:
+class Scores:
     """Per-image (or per-batch, for the seed MSE/PSNR) values of one model."""
 
     values: dict = field(default_factory=dict)
@@ -154,8 +154,8 @@ def evaluate(
         except InceptionWeightsUnavailable as err:
             raise EvaluationError(f"FID: {err}") from None
 
-    scores = {p.name: _Scores() for p in predictors}
-    truth_scores = _Scores()
+    scores = {p.name: Scores() for p in predictors}
+    truth_scores = Scores()
     if inception is not None:
         for s in [*scores.values(), truth_scores]:
             s.fid_stats = GaussianStats(2048 if protocol == "standard" else 1000)
@@ -187,7 +187,7 @@ def evaluate(
             pred_ab_norm = tf.constant(predictor.predict_ab(l_np))
             pred_rgb = lab_ops.normalized_lab_to_uint8(l_norm, pred_ab_norm)
             pred_ab = lab_ops.denormalize_ab(pred_ab_norm)
-            _score_batch(
+            score_batch(
                 scores[predictor.name], names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab
             )
             if inception is not None:
@@ -220,15 +220,15 @@ def evaluate(
         "image_size": image_size,
         "n_images": n_images,
         "skipped": {"grayscale": stats.gray, "unreadable": len(stats.bad)},
-        "conventions": _conventions(protocol),
-        "versions": _versions(),
+        "conventions": conventions(protocol),
+        "versions": versions(),
         "reference": {"model": "ground truth", "metrics": truth_scores.summary()},
         "results": results,
         "notices": notices,
     }
 
 
-def _score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab):
+def score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab):
     if protocol == "standard":
         if "mse" in names:
             scores.add("mse", metrics.ab_mse(pred_ab, true_ab))
@@ -289,7 +289,7 @@ CAST_CONVENTION = (
 )
 
 
-def _conventions(protocol):
+def conventions(protocol):
     if protocol == "standard":
         return {
             "mse": "ab in Lab units, mean over pixels and both channels, per image",
@@ -312,7 +312,7 @@ def _conventions(protocol):
     }
 
 
-def _versions():
+def versions():
     import keras
 
     import kcolor

@@ -1,8 +1,10 @@
 """Generators behind one interface, `predict_ab(l_norm) -> ab_norm`, whatever their format.
 
 A predictor takes normalized lightness `(B, H, W, 1)` and returns normalized ab `(B, H, W, 2)`
-(ranges in kcolor/color/lab_ops.py). Formats: `gray` (no color), a run folder, a `.keras` file, a
-SavedModel folder, and a `.tflite` file run by ai-edge-litert.
+(ranges in kcolor/color/lab_ops.py); `guided` ones also read a `kcolor.color.hints.Guidance`
+(points and palette), which the others ignore. Formats: `gray` (no color), a run folder, a
+`.keras` file, a SavedModel folder, and a `.tflite` file run by ai-edge-litert. Baselines for
+the hint sweep: `hints-only` (the points painted) and `levin` (the points propagated).
 
 `.tflite` files written by `kcolor export` carry the Lab normalization inside the graph and a
 signature named "colorize" (input "lightness": L in [0, 100]; output "ab": Lab units); other
@@ -17,6 +19,9 @@ from kcolor.color.lab_scale import AB_SCALE, L_CENTER, L_SCALE
 from kcolor.quiet import native_stderr_silenced
 
 GRAY_BASELINE = "gray"
+HINTS_ONLY_BASELINE = "hints-only"
+LEVIN_BASELINE = "levin"
+BASELINES = (GRAY_BASELINE, HINTS_ONLY_BASELINE, LEVIN_BASELINE)
 TFLITE_SIGNATURE = "colorize"
 BACKENDS = ("auto", "keras", "tflite")
 
@@ -60,9 +65,45 @@ class GrayBaseline:
     name = GRAY_BASELINE
     input_size = None
     size_multiple = 1
+    guided = False
 
-    def predict_ab(self, l_norm):
+    def predict_ab(self, l_norm, guidance=None):
         return np.zeros(np.shape(l_norm)[:-1] + (2,), np.float32)
+
+
+class HintsOnlyBaseline(GrayBaseline):
+    """The hint patches painted on the gray photo, nothing else: what the points alone give."""
+
+    name = HINTS_ONLY_BASELINE
+    guided = True
+
+    def predict_ab(self, l_norm, guidance=None):
+        if guidance is None:
+            return super().predict_ab(l_norm)
+        return guidance.hint_ab * guidance.hint_mask
+
+
+class LevinBaseline(GrayBaseline):
+    """The hints propagated by lightness affinity (Levin et al. 2004,
+    kcolor.evaluation.propagation): what classical propagation gives from the same points."""
+
+    name = LEVIN_BASELINE
+    guided = True
+
+    def predict_ab(self, l_norm, guidance=None):
+        from kcolor.evaluation.propagation import propagate_colors
+
+        if guidance is None:
+            return super().predict_ab(l_norm)
+        lightness = (np.asarray(l_norm, np.float32)[..., 0] * L_SCALE + L_CENTER) / 100.0
+        return np.stack(
+            [
+                propagate_colors(image, hint_ab, mask)
+                for image, hint_ab, mask in zip(
+                    lightness, guidance.hint_ab, guidance.hint_mask, strict=True
+                )
+            ]
+        )
 
 
 class KerasGenerator:
@@ -74,11 +115,20 @@ class KerasGenerator:
         self.name = name
         self.model = load_keras_model(path)
         self.size_multiple = getattr(self.model, "size_multiple", 16)
+        self.guided = bool(getattr(self.model, "guided", False))
 
-    def predict_ab(self, l_norm):
+    def predict_ab(self, l_norm, guidance=None):
+        x = np.asarray(l_norm, np.float32)
+        if self.guided:
+            if guidance is None:
+                from kcolor.color.ab_bins import in_gamut_bins
+                from kcolor.color.hints import Guidance
+
+                guidance = Guidance.empty(len(x), x.shape[1], x.shape[2], in_gamut_bins())
+            x = [x, *guidance.arrays()]
         # An eager call, not predict(): photos of many shapes would make predict() retrace with
         # unknown dimensions, where Keras' bilinear UpSampling2D fails.
-        return np.asarray(self.model(np.asarray(l_norm, np.float32), training=False), np.float32)
+        return np.asarray(self.model(x, training=False), np.float32)
 
 
 class SavedModelGenerator:
@@ -86,6 +136,7 @@ class SavedModelGenerator:
 
     input_size = None
     size_multiple = 16
+    guided = False
 
     def __init__(self, path, name):
         import tensorflow as tf
@@ -103,7 +154,7 @@ class SavedModelGenerator:
         # batch in constants (a Reshape), so feed it one image at a time.
         self.batch = shape[0]
 
-    def predict_ab(self, l_norm):
+    def predict_ab(self, l_norm, guidance=None):
         import tensorflow as tf
 
         x = np.asarray(l_norm, np.float32)
@@ -122,6 +173,7 @@ class LiteRTGenerator:
     """A `.tflite` generator run by ai-edge-litert, one image at a time (the phone's path)."""
 
     size_multiple = 16
+    guided = False
 
     def __init__(self, path, name, num_threads=None):
         from ai_edge_litert.interpreter import Interpreter
@@ -145,7 +197,7 @@ class LiteRTGenerator:
             self.interpreter.allocate_tensors()
         self._shape = tuple(shape)
 
-    def predict_ab(self, l_norm):
+    def predict_ab(self, l_norm, guidance=None):
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
             x = x * L_SCALE + L_CENTER
@@ -185,6 +237,10 @@ def load_predictor(spec, num_threads=None, backend="auto"):
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if spec == GRAY_BASELINE:
         return GrayBaseline()
+    if spec == HINTS_ONLY_BASELINE:
+        return HintsOnlyBaseline()
+    if spec == LEVIN_BASELINE:
+        return LevinBaseline()
     if spec in SHIPPED_NAMES:
         if backend == "auto":
             backend = "tflite"
