@@ -149,6 +149,33 @@ def training_guidance(ab, ab_other, rng, centers, palette_fraction):
     return hint_ab, mask, palette
 
 
+def merged_suggestions(probs, centers, k, radius=15.0):
+    """The `k` most likely colors of one pixel's ab distribution, nearby bins merged.
+
+    Bins are taken in order of probability; each unclaimed one claims the unclaimed bins within
+    `radius` Lab units (15: its 8 grid neighbors), and the group's color is their
+    probability-weighted mean. Zhang 2017's interface shows such a short list at a click.
+
+    Args:
+        probs: `(Q,)` probabilities. centers: `(Q, 2)` in Lab units.
+
+    Returns:
+        list of `(ab (2,), probability)`, most likely first.
+    """
+    probs = np.asarray(probs, np.float64)
+    free = np.ones(len(probs), bool)
+    groups = []
+    for seed in np.argsort(-probs):
+        if not free[seed]:
+            continue
+        near = free & (np.linalg.norm(centers - centers[seed], axis=-1) <= radius)
+        free &= ~near
+        mass = probs[near].sum()
+        groups.append((probs[near] @ centers[near] / max(mass, 1e-12), float(mass)))
+    groups.sort(key=lambda group: -group[1])
+    return groups[:k]
+
+
 class Guidance:
     """A batch of guidance for a guided generator, in its input units: `hint_ab` normalized ab
     `(B, H, W, 2)`, `hint_mask` `(B, H, W, 1)`, `palette` `(B, Q + 1)`.

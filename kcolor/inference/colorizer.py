@@ -51,16 +51,33 @@ class Colorizer:
         `.tflite` paths always run in LiteRT (`kcolor.models.predictors.load_predictor`)."""
         return cls(load_predictor(str(model), num_threads=num_threads, backend=backend), size=size)
 
-    def colorize(self, image):
+    @property
+    def guided(self):
+        """Whether the model takes color points and a reference palette."""
+        return bool(getattr(self.predictor, "guided", False))
+
+    def colorize(self, image, hints=None, reference=None):
         """Colorize a path, a PIL image or a uint8 array `(H, W)`, `(H, W, 3)` or `(H, W, 4)`.
+
+        Args:
+            hints: color points for a guided model: a hints file path, its parsed JSON
+                (`{"version": 1, "points": [...]}`, kcolor.inference.hints_file) or a list of
+                `ColorPoint`; coordinates in the photo's pixels after EXIF rotation.
+            reference: a color photo (path, PIL image or array) whose palette the colors follow.
 
         Returns:
             A PIL image of the input's size: RGB, or RGBA when the input had alpha (kept as is).
+
+        Raises:
+            kcolor.inference.hints_file.HintsFileError: bad hints (the message says which).
+            ValueError: hints or a reference for a model that takes none.
         """
         pil = _as_pil(image)
         alpha = pil.getchannel("A") if pil.mode in ("RGBA", "LA", "PA") else None
         rgb = to_rgb_array(pil)
-        out = Image.fromarray(self.colorize_array(rgb))
+        points = self._points(hints, rgb.shape[1], rgb.shape[0])
+        palette = self.reference_palette(reference) if reference is not None else None
+        out = Image.fromarray(self.colorize_array(rgb, points=points, palette=palette))
         if alpha is not None:
             out.putalpha(alpha)
         return out
@@ -83,19 +100,122 @@ class Colorizer:
 
         return colorize_video(self, source, destination, temporal=temporal, progress=progress)
 
-    def colorize_array(self, rgb):
-        """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept."""
-        _, ab_small = self.predict_small(rgb)
+    def colorize_array(self, rgb, points=None, palette=None):
+        """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept.
+
+        `points` (a list of `ColorPoint`) and `palette` (`reference_palette`) guide a guided
+        model."""
+        _, ab_small = self.predict_small(rgb, points=points, palette=palette)
         return self.join(rgb, ab_small)
+
+    def suggest_colors(self, image, x, y, k=6, hints=None, reference=None):
+        """The `k` colors the model finds most likely at pixel `(x, y)` of the photo (after EXIF
+        rotation), nearby ab bins merged, with their probabilities: what a user picks from.
+
+        Returns:
+            list of `(hex sRGB "#rrggbb", probability)`, most likely first; each color has
+            the photo's own lightness at that pixel.
+
+        Raises:
+            ValueError: `(x, y)` outside the photo, or a model with no color-class head or that
+                cannot give its distribution (a .tflite automatic export).
+
+        Example:
+            >>> Colorizer.load().suggest_colors("grandma.jpg", 120, 40)
+            [('#7a5a3f', 0.41), ('#5b6b3a', 0.22), ...]
+        """
+        from kcolor.color.hints import merged_suggestions
+
+        rgb = to_rgb_array(_as_pil(image))
+        height, width = rgb.shape[:2]
+        if not (0 <= x < width and 0 <= y < height):
+            raise ValueError(f"({x}, {y}) is outside the {width}x{height} photo")
+        if not hasattr(self.predictor, "predict_distribution"):
+            raise ValueError(f"{self.predictor.name} cannot give its color distribution")
+        points = self._points(hints, width, height)
+        palette = self.reference_palette(reference) if reference is not None else None
+        lightness, l_norm, padded_shape, guidance = self._network_input(rgb, points, palette)
+        probs, centers = self.predictor.predict_distribution(l_norm[np.newaxis], guidance)
+        scale = lightness.shape[0] / height
+        row = min(int((y + 0.5) * scale * probs.shape[1] / padded_shape[0]), probs.shape[1] - 1)
+        col = min(int((x + 0.5) * scale * probs.shape[2] / padded_shape[1]), probs.shape[2] - 1)
+        point_l = lightness[min(int((y + 0.5) * scale), lightness.shape[0] - 1)][
+            min(int((x + 0.5) * scale), lightness.shape[1] - 1)
+        ]
+        suggestions = []
+        for ab, probability in merged_suggestions(probs[0, row, col], centers, k):
+            lab = np.array([[point_l, ab[0], ab[1]]], np.float32)
+            srgb = np.round(lab_math.lab_to_rgb_keep_lightness(lab)[0] * 255.0).astype(int)
+            suggestions.append(("#" + "".join(f"{v:02x}" for v in srgb), probability))
+        return suggestions
+
+    def reference_palette(self, reference):
+        """The palette of a color photo (path, PIL image or uint8 array): the share of its
+        pixels in each ab bin, at the network's working size, with the "on" flag."""
+        from kcolor.color.ab_bins import in_gamut_bins
+        from kcolor.color.hints import palette_histogram
+
+        self._require_guided("a reference photo")
+        rgb = to_rgb_array(_as_pil(reference))
+        scale = min(1.0, self.size / max(rgb.shape[:2]))
+        size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+        small = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), np.float32) / 255.0
+        return palette_histogram(lab_math.rgb_to_lab(small)[..., 1:], in_gamut_bins())
+
+    def _points(self, hints, width, height):
+        """`ColorPoint`s from a hints file path, a parsed hints document or a list of points."""
+        from kcolor.inference.hints_file import parse_hints, read_hints_file
+
+        if hints is None:
+            return None
+        self._require_guided("color points")
+        if isinstance(hints, str | Path):
+            return read_hints_file(hints, width, height)
+        if isinstance(hints, dict):
+            return parse_hints(hints, width, height)
+        return parse_hints(
+            {"version": 1, "points": [_point_entry(p) for p in hints]}, width, height
+        )
+
+    def _require_guided(self, what):
+        if not self.guided:
+            raise ValueError(
+                f"{self.predictor.name} takes no {what}: use a guided model (trained with "
+                "--set model.guided=true)"
+            )
+
+    def _guidance(self, points, palette, rgb_shape, small_shape, padded_shape):
+        """The batch of one `Guidance` at the network's padded size (Lab ab normalized)."""
+        from kcolor.color.ab_bins import in_gamut_bins
+        from kcolor.color.hints import Guidance, no_palette
+        from kcolor.inference.hints_file import hint_maps
+
+        height, width = rgb_shape[:2]
+        hint_ab, mask = hint_maps(points or [], width, height, small_shape[0] / height, small_shape)
+        if palette is None:
+            palette = no_palette(in_gamut_bins())
+        guidance = Guidance(
+            hint_ab[np.newaxis] / lab_math.AB_SCALE, mask[np.newaxis], palette[np.newaxis]
+        )
+        return guidance.padded(*padded_shape)
 
     def join(self, rgb, ab_small):
         """Upsample normalized ab `(h, w, 2)` to the photo's size and join it with the photo's
         own lightness: `(H, W, 3)` uint8 sRGB."""
         return _join_full_resolution(rgb, ab_small, rgb.shape[0], rgb.shape[1])
 
-    def predict_small(self, rgb):
+    def predict_small(self, rgb, points=None, palette=None):
         """The photo shrunk to long side `size` (or the model's fixed input): its lightness
-        `(h, w)` in [0, 100] and the predicted normalized ab `(h, w, 2)`."""
+        `(h, w)` in [0, 100] and the predicted normalized ab `(h, w, 2)`, guided by `points`
+        and `palette` when given."""
+        lightness, padded, _, guidance = self._network_input(rgb, points, palette)
+        small_h, small_w = lightness.shape
+        ab = self.predictor.predict_ab(padded[np.newaxis], guidance)[0]
+        return lightness, ab[:small_h, :small_w]
+
+    def _network_input(self, rgb, points, palette):
+        """What the network reads for a photo: its small lightness `(h, w)` in [0, 100], the
+        padded normalized L `(H', W', 1)`, the padded size, and the `Guidance` (or None)."""
         height, width = rgb.shape[:2]
         fixed = getattr(self.predictor, "input_size", None)
         limit = min(fixed) if fixed else self.size
@@ -110,9 +230,20 @@ class Colorizer:
             target_h = -(-small_h // multiple) * multiple
             target_w = -(-small_w // multiple) * multiple
         padded = _reflect_pad(l_norm, target_h, target_w)
-        ab = self.predictor.predict_ab(padded[np.newaxis])[0]
+        guidance = None
+        if points or palette is not None:
+            shapes = (rgb.shape, (small_h, small_w), (target_h, target_w))
+            guidance = self._guidance(points, palette, *shapes)
         lightness = l_norm[..., 0] * lab_math.L_SCALE + lab_math.L_CENTER
-        return lightness, ab[:small_h, :small_w]
+        return lightness, padded, (target_h, target_w), guidance
+
+
+def _point_entry(point):
+    """A hints-file entry from a `ColorPoint` or a dict of the file's keys."""
+    if isinstance(point, dict):
+        return point
+    entry = {"x": point.x, "y": point.y, "color": point.color}
+    return entry if point.size is None else {**entry, "size": point.size}
 
 
 def _as_pil(image):

@@ -130,6 +130,37 @@ class KerasGenerator:
         # unknown dimensions, where Keras' bilinear UpSampling2D fails.
         return np.asarray(self.model(x, training=False), np.float32)
 
+    def predict_distribution(self, l_norm, guidance=None):
+        """The class head's ab distribution `(B, h, w, Q)` (softmax at T = 1, at the head's
+        resolution) and the bin centers `(Q, 2)` in Lab units.
+
+        Raises:
+            ValueError: the model has a regression head (no distribution).
+        """
+        import keras
+
+        from kcolor.models.blocks import CLASS_LOGITS_LAYER
+
+        if getattr(self, "_logits_model", None) is None:
+            try:
+                logits = self.model.get_layer(CLASS_LOGITS_LAYER).output
+            except ValueError:
+                raise ValueError(f"{self.name} has no color-class head to suggest from") from None
+            self._logits_model = keras.Model(self.model.inputs, logits)
+            decoder = self.model.get_layer("ab_annealed_mean")
+            self._centers = np.asarray(decoder.centers, np.float32) * AB_SCALE
+        x = np.asarray(l_norm, np.float32)
+        if self.guided:
+            if guidance is None:
+                from kcolor.color.hints import Guidance
+
+                guidance = Guidance.empty(len(x), x.shape[1], x.shape[2], self._centers)
+            x = [x, *guidance.arrays()]
+        logits = np.asarray(self._logits_model(x, training=False), np.float64)
+        logits -= logits.max(axis=-1, keepdims=True)
+        probs = np.exp(logits)
+        return (probs / probs.sum(axis=-1, keepdims=True)).astype(np.float32), self._centers
+
 
 class SavedModelGenerator:
     """A SavedModel; `kcolor export` ones take L in [0, 100] and return ab in Lab units."""
