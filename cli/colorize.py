@@ -65,8 +65,33 @@ IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
     help="Photos: also write gray | colorized side by side as NAME-compare.png, beside the "
     "colorized NAME.png (videos: not applied).",
 )
+@click.option(
+    "--hints",
+    "hints_file",
+    type=click.Path(dir_okay=False),
+    help="Color points for one photo (a guided model): a JSON file "
+    '{"version": 1, "points": [{"x": 120, "y": 40, "color": "#b03a2e", "size": 6}]}, '
+    "x and y in the photo's pixels (docs/guided.md). Without it, each photo uses its sidecar "
+    "PHOTO.hints.json when there is one.",
+)
+@click.option(
+    "--reference",
+    type=click.Path(dir_okay=False),
+    help="A color photo whose palette the colors follow (a guided model; photos and videos).",
+)
 def colorize(
-    inputs, out, model, backend, recursive, size, out_format, temporal, overwrite, compare
+    inputs,
+    out,
+    model,
+    backend,
+    recursive,
+    size,
+    out_format,
+    temporal,
+    overwrite,
+    compare,
+    hints_file,
+    reference,
 ):
     """Colorize INPUTS (photos, videos or folders) into OUT at their full resolution.
 
@@ -79,12 +104,14 @@ def colorize(
     Examples:
       kcolor colorize old_photos/ -o colorized/ --recursive --model runs/default-l1
       kcolor colorize film.mp4 -o colorized/
+      kcolor colorize photo.jpg --hints photo.hints.json -o colorized/
+      kcolor colorize photo.jpg --reference holiday-in-color.jpg -o colorized/
     """
     import sys
     from pathlib import Path
 
     from kcolor.fileio import check_writable
-    from kcolor.image_io import is_image_path
+    from kcolor.image_io import ImageDecodeError, is_image_path
     from kcolor.inference.batch import colorize_paths, is_output_file, plan_outputs
     from kcolor.video_io import VIDEO_EXTENSIONS, import_av
 
@@ -108,12 +135,16 @@ def colorize(
             "a photo name): pass a folder for -o",
             param_hint="-o",
         )
+    if hints_file is not None:
+        _check_hints_option(hints_file, inputs)
+    if reference is not None and not Path(reference).is_file():
+        raise click.BadParameter(f"{reference}: no such file", param_hint="--reference")
     uses_tensorflow = backend == "keras" or (backend == "auto" and model != "default")
     if uses_tensorflow and model != "gray":
         from kcolor.quiet import import_tensorflow
 
         import_tensorflow()  # quietly, before Keras or a SavedModel loads it with its log lines
-    plan = plan_outputs(inputs, out, recursive, out_format, compare=compare)
+    plan = plan_outputs(inputs, out, recursive, out_format, compare=compare, hints=hints_file)
     for message in plan.problems:
         click.echo(f"error: {message}", err=True)
     for message in plan.notes:
@@ -129,15 +160,30 @@ def colorize(
                 import_cv2()
         except ImportError as err:
             raise click.ClickException(str(err)) from None
+    if hints_file is not None:
+        _check_hints_file(hints_file, inputs[0])  # before any folder or file is made
     out_folder = Path(out).parent if is_output_file(out, inputs) else Path(out)
     try:
         check_writable(out_folder)
         from kcolor.inference.colorizer import Colorizer
 
         colorizer = Colorizer.load(model, size=size, backend=backend)
+        palette = colorizer.reference_palette(reference) if reference is not None else None
+        if hints_file is not None:
+            colorizer.require_guided("color points")  # refused at once, not per photo
+    except ImageDecodeError as err:
+        raise click.ClickException(f"--reference: {err}") from None
     except (OSError, ValueError) as err:
         raise click.ClickException(str(err)) from None
-    summary = colorize_paths(colorizer, plan.jobs, overwrite=overwrite, temporal=temporal)
+    if not colorizer.guided and any(job.hints for job in plan.jobs):
+        click.echo(
+            f"note: {model} takes no color points: the photos' .hints.json files are ignored",
+            err=True,
+        )
+        plan.jobs = [job._replace(hints=None) for job in plan.jobs]
+    summary = colorize_paths(
+        colorizer, plan.jobs, overwrite=overwrite, temporal=temporal, palette=palette
+    )
     failed = summary["failed"] + len(plan.problems)
     parts = [f"{summary['written']} written to {out}"]
     if compare:
@@ -152,3 +198,36 @@ def colorize(
     click.echo(", ".join(parts))
     if failed:
         sys.exit(1)
+
+
+def _check_hints_option(hints_file, inputs):
+    """--hints names one photo's points: one input, a photo, and a file that exists."""
+    from pathlib import Path
+
+    from kcolor.video_io import is_video_path
+
+    if not Path(hints_file).is_file():
+        raise click.BadParameter(f"{hints_file}: no such file", param_hint="--hints")
+    if len(inputs) != 1 or not Path(inputs[0]).is_file():
+        raise click.BadParameter(
+            "--hints is for one photo; for folders, put PHOTO.hints.json beside each photo",
+            param_hint="--hints",
+        )
+    if is_video_path(inputs[0]):
+        raise click.BadParameter(
+            "color points do not apply to a video (they have no place in a moving picture); "
+            "--reference PHOTO does",
+            param_hint="--hints",
+        )
+
+
+def _check_hints_file(hints_file, photo):
+    """The --hints file read against the photo's upright size: a bad point is one line."""
+    from kcolor.image_io import ImageDecodeError, open_image
+    from kcolor.inference.hints_file import HintsFileError, read_hints_file
+
+    try:
+        width, height = open_image(photo).size
+        read_hints_file(hints_file, width, height)
+    except (ImageDecodeError, HintsFileError) as err:
+        raise click.ClickException(str(err)) from None

@@ -191,3 +191,18 @@ def test_evaluate_hints_option_prints_a_row_per_model_and_count(shared_data, tmp
     assert saved["palette"] == "truth" and [r["points"] for r in saved["results"]] == [0, 1, 0, 1]
     bad = CliRunner().invoke(main, ["evaluate", "gray", "--hints", "1,x", "--data", "."])
     assert bad.exit_code == 2 and "--hints" in bad.output
+
+
+def test_suggestions_merge_neighbor_bins_and_rank_by_probability():
+    centers = ab_bins.in_gamut_bins()
+    probs = np.zeros(len(centers))
+    red = ab_bins.nearest_bin(np.array([50.0, 40.0]), centers)
+    red_neighbor = ab_bins.nearest_bin(np.array([60.0, 40.0]), centers)
+    blue = ab_bins.nearest_bin(np.array([10.0, -50.0]), centers)
+    probs[[red, red_neighbor, blue]] = 0.25, 0.2, 0.3
+    probs[probs == 0] = 0.25 / (len(probs) - 3)
+    (first_ab, first_p), (second_ab, second_p) = hints.merged_suggestions(probs, centers, 2)
+    # The two red bins merge (0.45 + their tiny neighbors) and outrank the single blue bin.
+    assert first_p > 0.45 and 0.3 <= second_p < 0.32
+    assert 50 < first_ab[0] < 60 and abs(first_ab[1] - 40) < 2
+    np.testing.assert_allclose(second_ab, centers[blue], atol=1.0)

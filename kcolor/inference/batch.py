@@ -8,6 +8,7 @@ from typing import NamedTuple
 from tqdm.auto import tqdm
 
 from kcolor.image_io import ImageDecodeError, is_image_path
+from kcolor.inference.hints_file import HintsFileError, sidecar_path
 from kcolor.video_io import VIDEO_EXTENSIONS, is_video_path
 
 COMPARE_SUFFIX = "-compare"
@@ -17,12 +18,14 @@ class Job(NamedTuple):
     """One photo or video to colorize: where the colorized result goes, and the side-by-side
     comparison (gray | colorized) beside a photo with `--compare` (else None). The format of
     each output follows its file name's extension. `video` is decided once, when planning
-    (finding a video by its content reads the file)."""
+    (finding a video by its content reads the file). `hints` is the photo's hints file: the
+    one given, or its sidecar (`photo.hints.json` beside `photo.jpg`)."""
 
     source: Path
     destination: Path
     side_by_side: Path | None = None
     video: bool = False
+    hints: Path | None = None
 
     @property
     def outputs(self):
@@ -60,7 +63,7 @@ def side_by_side_path(destination):
     return destination.with_name(f"{destination.stem}{COMPARE_SUFFIX}{destination.suffix}")
 
 
-def plan_outputs(inputs, out, recursive, out_format, compare=False):
+def plan_outputs(inputs, out, recursive, out_format, compare=False, hints=None, sidecars=True):
     """Pair each input photo with its output paths.
 
     Files map to `OUT/name`; folders map their photos to `OUT/folder_name/relative_path`
@@ -69,7 +72,9 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     leaves photos as PNG); a video keeps its container unless `out_format` is "mp4". One
     input file with an `out` that has an image (video) extension is written to `out` itself,
     in that format. With `compare`, a side-by-side `-compare` image is written beside each
-    colorized photo (not for videos).
+    colorized photo (not for videos). `hints` is the hints file of a single photo input; with
+    `sidecars`, every other photo takes its `photo.hints.json` when there is one (a video's is
+    refused: points have no place in a moving picture).
 
     Returns:
         Plan.
@@ -96,7 +101,17 @@ def plan_outputs(inputs, out, recursive, out_format, compare=False):
     for source, destination in pairs:
         video = videos[source]
         side = side_by_side_path(destination) if compare and not video else None
-        job = Job(source, destination, side, video)
+        job_hints = Path(hints) if hints is not None else None
+        sidecar = sidecar_path(source)
+        if job_hints is None and sidecars and sidecar.is_file():
+            if video:
+                plan.notes.append(
+                    f"{sidecar}: ignored: color points do not apply to a video (a --reference "
+                    "photo does)"
+                )
+            else:
+                job_hints = sidecar
+        job = Job(source, destination, side, video, job_hints)
         resolved = [path.resolve() for path in job.outputs]
         if any(path in sources for path in resolved):
             plan.problems.append(
@@ -154,13 +169,14 @@ def _folder_pairs(folder, out, recursive, plan):
     return [(f, out / folder.resolve().name / f.relative_to(folder)) for f in files]
 
 
-def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
+def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow", palette=None):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
     A job whose outputs all exist is skipped unless `overwrite`; one with an output missing
     writes just that one. Videos are colorized frame by frame with the `temporal` filter and a
     progress bar of their own. A full disk stops the batch (every later photo would fail the
-    same way).
+    same way). Each photo's hints file is checked before its outputs are written; `palette` (a
+    reference photo's) guides every photo and video.
 
     Returns:
         dict of counts `written`, `skipped`, `failed`, and `interrupted` (Ctrl-C: the photo
@@ -181,7 +197,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
             try:
                 job.destination.parent.mkdir(parents=True, exist_ok=True)
                 if job.video:
-                    _colorize_video_job(colorizer, job, temporal)
+                    _colorize_video_job(colorizer, job, temporal, palette)
                     summary["written"] += 1
                     continue
                 colorizer_module.colorize_file(
@@ -189,9 +205,11 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
                     job.source,
                     job.destination if job.destination in wanted else None,
                     side_by_side=job.side_by_side if job.side_by_side in wanted else None,
+                    hints=job.hints,
+                    palette=palette,
                 )
                 summary["written"] += 1
-            except ImageDecodeError as err:
+            except (ImageDecodeError, HintsFileError) as err:
                 summary["failed"] += 1
                 _report(f"error: {err}")
             except (OSError, ValueError) as err:
@@ -208,7 +226,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow"):
     return summary
 
 
-def _colorize_video_job(colorizer, job, temporal):
+def _colorize_video_job(colorizer, job, temporal, palette=None):
     """One video, with a frames / fps / ETA bar (on a terminal)."""
     from kcolor.inference.video import colorize_video
 
@@ -220,7 +238,14 @@ def _colorize_video_job(colorizer, job, temporal):
         bar.update(done - bar.n)
 
     try:
-        colorize_video(colorizer, job.source, job.destination, temporal=temporal, progress=progress)
+        colorize_video(
+            colorizer,
+            job.source,
+            job.destination,
+            temporal=temporal,
+            progress=progress,
+            palette=palette,
+        )
     finally:
         bar.close()
 

@@ -73,22 +73,17 @@ class Colorizer:
             ValueError: hints or a reference for a model that takes none.
         """
         pil = _as_pil(image)
-        alpha = pil.getchannel("A") if pil.mode in ("RGBA", "LA", "PA") else None
-        rgb = to_rgb_array(pil)
-        points = self._points(hints, rgb.shape[1], rgb.shape[0])
         palette = self.reference_palette(reference) if reference is not None else None
-        out = Image.fromarray(self.colorize_array(rgb, points=points, palette=palette))
-        if alpha is not None:
-            out.putalpha(alpha)
-        return out
+        return _colorize_pil(self, pil, hints, palette)
 
-    def colorize_video(self, source, destination, temporal="flow", progress=None):
+    def colorize_video(self, source, destination, temporal="flow", progress=None, reference=None):
         """Colorize a video file into `destination` (its extension picks the container), with
         steady colors along time; audio, frame rate, size and rotation are kept.
 
         Args:
             temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
             progress: called as `progress(frames_done, frames_total_or_None)` per frame.
+            reference: a color photo whose palette every frame follows (guided models).
 
         Returns:
             dict: `frames`, `scene_cuts`, `seconds`.
@@ -98,7 +93,10 @@ class Colorizer:
         """
         from kcolor.inference.video import colorize_video
 
-        return colorize_video(self, source, destination, temporal=temporal, progress=progress)
+        palette = self.reference_palette(reference) if reference is not None else None
+        return colorize_video(
+            self, source, destination, temporal=temporal, progress=progress, palette=palette
+        )
 
     def colorize_array(self, rgb, points=None, palette=None):
         """`(H, W, 3)` uint8 sRGB in, colorized `(H, W, 3)` uint8 out, lightness kept.
@@ -132,7 +130,7 @@ class Colorizer:
             raise ValueError(f"({x}, {y}) is outside the {width}x{height} photo")
         if not hasattr(self.predictor, "predict_distribution"):
             raise ValueError(f"{self.predictor.name} cannot give its color distribution")
-        points = self._points(hints, width, height)
+        points = self.read_points(hints, width, height)
         palette = self.reference_palette(reference) if reference is not None else None
         lightness, l_norm, padded_shape, guidance = self._network_input(rgb, points, palette)
         probs, centers = self.predictor.predict_distribution(l_norm[np.newaxis], guidance)
@@ -155,20 +153,24 @@ class Colorizer:
         from kcolor.color.ab_bins import in_gamut_bins
         from kcolor.color.hints import palette_histogram
 
-        self._require_guided("a reference photo")
+        self.require_guided("a reference photo")
         rgb = to_rgb_array(_as_pil(reference))
         scale = min(1.0, self.size / max(rgb.shape[:2]))
         size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
         small = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), np.float32) / 255.0
         return palette_histogram(lab_math.rgb_to_lab(small)[..., 1:], in_gamut_bins())
 
-    def _points(self, hints, width, height):
-        """`ColorPoint`s from a hints file path, a parsed hints document or a list of points."""
+    def read_points(self, hints, width, height):
+        """Checked `ColorPoint`s for a `width` x `height` photo from a hints file path, a parsed
+        hints document or a list of points (None: no points).
+
+        Raises:
+            kcolor.inference.hints_file.HintsFileError: bad hints. ValueError: not guided."""
         from kcolor.inference.hints_file import parse_hints, read_hints_file
 
         if hints is None:
             return None
-        self._require_guided("color points")
+        self.require_guided("color points")
         if isinstance(hints, str | Path):
             return read_hints_file(hints, width, height)
         if isinstance(hints, dict):
@@ -177,7 +179,8 @@ class Colorizer:
             {"version": 1, "points": [_point_entry(p) for p in hints]}, width, height
         )
 
-    def _require_guided(self, what):
+    def require_guided(self, what):
+        """Raise ValueError, naming the model, unless it takes guidance."""
         if not self.guided:
             raise ValueError(
                 f"{self.predictor.name} takes no {what}: use a guided model (trained with "
@@ -236,6 +239,16 @@ class Colorizer:
             guidance = self._guidance(points, palette, *shapes)
         lightness = l_norm[..., 0] * lab_math.L_SCALE + lab_math.L_CENTER
         return lightness, padded, (target_h, target_w), guidance
+
+
+def _colorize_pil(colorizer, pil, hints, palette):
+    """A PIL photo colorized, its alpha kept as is; hints are checked before any work."""
+    rgb = to_rgb_array(pil)
+    points = colorizer.read_points(hints, rgb.shape[1], rgb.shape[0])
+    out = Image.fromarray(colorizer.colorize_array(rgb, points=points, palette=palette))
+    if pil.mode in ("RGBA", "LA", "PA"):
+        out.putalpha(pil.getchannel("A"))
+    return out
 
 
 def _point_entry(point):
@@ -323,19 +336,22 @@ def _join_full_resolution(rgb, ab_small, height, width):
     return out
 
 
-def colorize_file(colorizer, source, destination, side_by_side=None):
+def colorize_file(colorizer, source, destination, side_by_side=None, hints=None, palette=None):
     """Colorize one file and write it atomically; EXIF and ICC are kept where the format allows.
 
     Args:
         destination: where the colorized photo goes (None: only the comparison); its
             extension picks the format.
         side_by_side: where a gray | colorized comparison goes, if anywhere.
+        hints: a hints file for this photo (checked before anything is written).
+        palette: a reference palette (`Colorizer.reference_palette`).
 
     Raises:
         ImageDecodeError: unreadable input, or an output format that cannot hold the image.
+        kcolor.inference.hints_file.HintsFileError: bad hints (nothing is written).
     """
     pil = open_image(source)
-    result = colorizer.colorize(pil)
+    result = _colorize_pil(colorizer, pil, hints, palette)
     if destination is not None:
         _write_image(result, pil, destination)
     if side_by_side is not None:

@@ -22,7 +22,7 @@ _QUALITY = {"libx264": {"crf": "16", "preset": "veryfast"}, "libvpx-vp9": {"crf"
 _KEPT_METADATA = ("language", "title", "creation_time", "handler_name")
 
 
-def colorize_video(colorizer, source, destination, temporal="flow", progress=None):
+def colorize_video(colorizer, source, destination, temporal="flow", progress=None, palette=None):
     """Colorize the video `source` into `destination` (its extension picks the container).
 
     Args:
@@ -30,6 +30,8 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
         temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`), or a
             `TemporalFilter` with its own settings.
         progress: called as `progress(frames_done, frames_total_or_None)` after each frame.
+        palette: a reference photo's palette (`Colorizer.reference_palette`) for a guided
+            model; a palette has no positions, so it fits every frame (points do not).
 
     Returns:
         dict: `frames`, `scene_cuts`, `seconds` of video.
@@ -61,7 +63,7 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
                                 writer.mux(packet)
                             continue
                         for frame in packet.decode():
-                            colored = _colorize_frame(av, colorizer, smoother, frame)
+                            colored = _colorize_frame(av, colorizer, smoother, frame, palette)
                             writer.mux(video_out.encode(colored))
                             frames += 1
                             if progress:
@@ -75,10 +77,10 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
     return {"frames": frames, "scene_cuts": smoother.cuts, "seconds": duration}
 
 
-def _colorize_frame(av, colorizer, smoother, frame):
+def _colorize_frame(av, colorizer, smoother, frame, palette=None):
     """One decoded frame in, one colorized frame out, with the input's timestamp."""
     rgb = frame.to_ndarray(format="rgb24")
-    lightness, ab = colorizer.predict_small(rgb)
+    lightness, ab = colorizer.predict_small(rgb, palette=palette)
     colored = colorizer.join(rgb, smoother(lightness, ab))
     out = av.VideoFrame.from_ndarray(colored, format="rgb24")
     out.pts, out.time_base = frame.pts, frame.time_base
