@@ -105,10 +105,13 @@ def export(model, fmt, quantize, calibration_data, size, out):
         raise click.ClickException(str(err)) from None
     click.echo(f"wrote {path}")
     if calibration_data:
-        psnr = parity_psnr(generator, path, calibration_data, size=size)
-        bar = PARITY_BARS_DB[quantize]
-        verdict = "ok" if psnr >= bar else f"BELOW the {bar:.0f} dB bar"
-        shown = "identical" if psnr == float("inf") else f"{psnr:.2f} dB"
-        click.echo(f"parity vs Keras (final sRGB, {calibration_data}): PSNR {shown} ({verdict})")
+        checks = [False, True] if getattr(generator, "guided", False) else [False]
+        for guided in checks:
+            psnr = parity_psnr(generator, path, calibration_data, size=size, guided=guided)
+            bar = PARITY_BARS_DB[quantize]
+            verdict = "ok" if psnr >= bar else f"BELOW the {bar:.0f} dB bar"
+            shown = "identical" if psnr == float("inf") else f"{psnr:.2f} dB"
+            what = "with simulated points and palettes" if guided else "final sRGB"
+            click.echo(f"parity vs Keras ({what}, {calibration_data}): PSNR {shown} ({verdict})")
     else:
         click.echo("parity not checked: pass --calibration-data photos to compare with Keras")

@@ -206,3 +206,54 @@ def test_suggestions_merge_neighbor_bins_and_rank_by_probability():
     assert first_p > 0.45 and 0.3 <= second_p < 0.32
     assert 50 < first_ab[0] < 60 and abs(first_ab[1] - 40) < 2
     np.testing.assert_allclose(second_ab, centers[blue], atol=1.0)
+
+
+@pytest.fixture(scope="module")
+def guided_with_live_hints(tmp_path_factory):
+    """A tiny guided generator whose hint and palette weights are set (random, as training
+    would move them), so that guidance changes its colors and parity with it means something."""
+    from kcolor.models import build_generator
+
+    model = build_generator("default", head="classification", filters=(8, 16, 32), guided=True)
+    rng = np.random.default_rng(5)
+    for layer in model.layers:
+        if layer.name.startswith(("hints", "palette")) and layer.weights:
+            layer.set_weights(
+                [rng.normal(0, 2.0, w.shape).astype("float32") for w in layer.weights]
+            )
+    return model
+
+
+def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_with_hints(
+    shared_data, tmp_path, guided_with_live_hints
+):
+    from ai_edge_litert.interpreter import Interpreter
+
+    from kcolor.color.hints import Guidance
+    from kcolor.inference.export import export_tflite, parity_psnr
+
+    model = guided_with_live_hints
+    path = export_tflite(model, tmp_path / "guided.tflite", size=64)
+    interpreter = Interpreter(model_path=str(path))
+    signatures = interpreter.get_signature_list()
+    assert list(signatures) == ["colorize", "colorize_guided"]
+    assert signatures["colorize"]["inputs"] == ["lightness"]
+    assert sorted(signatures["colorize_guided"]["inputs"]) == [
+        "hint_ab",
+        "hint_mask",
+        "lightness",
+        "palette",
+    ]
+    # The first subgraph (what an app that ignores signatures runs) is the automatic one.
+    assert [d["name"] for d in interpreter.get_input_details()] == ["colorize_lightness:0"]
+    source = str(shared_data / "kodak24")
+    assert parity_psnr(model, path, source, size=64, limit=4) >= 45.0
+    assert parity_psnr(model, path, source, size=64, limit=4, guided=True) >= 45.0
+    # The hints matter in this model, so that parity is not parity of ignored inputs.
+    l_norm = np.zeros((1, 64, 64, 1), np.float32)
+    centers = ab_bins.in_gamut_bins()
+    empty = Guidance.empty(1, 64, 64, centers)
+    red = Guidance(empty.hint_ab + 0.5, empty.hint_mask + 1.0, empty.palette)
+    plain = np.asarray(model([l_norm, *empty.arrays()]))
+    hinted = np.asarray(model([l_norm, *red.arrays()]))
+    assert np.abs(hinted - plain).mean() > 0.01

@@ -23,6 +23,7 @@ HINTS_ONLY_BASELINE = "hints-only"
 LEVIN_BASELINE = "levin"
 BASELINES = (GRAY_BASELINE, HINTS_ONLY_BASELINE, LEVIN_BASELINE)
 TFLITE_SIGNATURE = "colorize"
+GUIDED_SIGNATURE = "colorize_guided"
 BACKENDS = ("auto", "keras", "tflite")
 
 
@@ -220,6 +221,9 @@ class LiteRTGenerator:
             ) from None
         signatures = self.interpreter.get_signature_list()
         self.lab_units = TFLITE_SIGNATURE in signatures
+        # A guided export: "colorize" (automatic) first, then "colorize_guided".
+        self.guided = GUIDED_SIGNATURE in signatures
+        self._guided_runner = None
         self.input = self.interpreter.get_input_details()[0]
         self.output_index = self.interpreter.get_output_details()[0]["index"]
         shape = self.input["shape"]
@@ -232,6 +236,8 @@ class LiteRTGenerator:
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
             x = x * L_SCALE + L_CENTER
+        if self.guided and guidance is not None:
+            return self._predict_guided(x, guidance)
         results = []
         for image in x:
             batch = image[np.newaxis]
@@ -251,6 +257,28 @@ class LiteRTGenerator:
             results.append(self.interpreter.get_tensor(self.output_index)[0])
         ab = np.stack(results).astype(np.float32)
         return ab / AB_SCALE if self.lab_units else ab
+
+    def _predict_guided(self, lightness, guidance):
+        """The "colorize_guided" signature, one image at a time (inputs in Lab units)."""
+        if self._guided_runner is None:
+            with native_stderr_silenced(always=True):
+                self._guided_runner = self.interpreter.get_signature_runner(GUIDED_SIGNATURE)
+        if self.input_size and tuple(self.input_size) != lightness.shape[1:3]:
+            raise ValueError(
+                f"{self.name} takes fixed {self.input_size[0]}x{self.input_size[1]} inputs, got "
+                f"{lightness.shape[1]}x{lightness.shape[2]}"
+            )
+        results = []
+        for index, image in enumerate(lightness):
+            with native_stderr_silenced():
+                outputs = self._guided_runner(
+                    lightness=image[np.newaxis],
+                    hint_ab=guidance.hint_ab[index : index + 1] * AB_SCALE,
+                    hint_mask=guidance.hint_mask[index : index + 1],
+                    palette=guidance.palette[index : index + 1],
+                )
+            results.append(outputs["ab"][0])
+        return np.stack(results).astype(np.float32) / AB_SCALE
 
 
 def load_predictor(spec, num_threads=None, backend="auto"):
