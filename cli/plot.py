@@ -9,7 +9,8 @@ import click
     "--metrics",
     "metrics_mode",
     is_flag=True,
-    help="INPUTS are `kcolor evaluate --json` files: draw a bar chart per metric.",
+    help="INPUTS are `kcolor evaluate --json` files: draw a bar chart per metric (for "
+    "--hints sweeps: PSNR against the number of color points, beside Zhang et al. 2017's).",
 )
 @click.option(
     "-o",
@@ -26,6 +27,7 @@ def plot(inputs, metrics_mode, out):
     Examples:
       kcolor plot runs/unet-mse runs/unet-l1 runs/unet-huber -o losses.png
       kcolor plot --metrics eval-standard.json -o metrics.png
+      kcolor plot --metrics sweep-coco.json -o sweep.png
     """
     from kcolor.cli.options import require_writable_file, write_errors_in_one_line
 

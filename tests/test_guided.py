@@ -189,6 +189,10 @@ def test_evaluate_hints_option_prints_a_row_per_model_and_count(shared_data, tmp
     assert "levin" in result.output and "hint_error" in result.output
     saved = json.loads(out.read_text())
     assert saved["palette"] == "truth" and [r["points"] for r in saved["results"]] == [0, 1, 0, 1]
+    png = tmp_path / "sweep.png"
+    plotted = CliRunner().invoke(main, ["plot", "--metrics", str(out), "-o", str(png)])
+    assert plotted.exit_code == 0, plotted.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = CliRunner().invoke(main, ["evaluate", "gray", "--hints", "1,x", "--data", "."])
     assert bad.exit_code == 2 and "--hints" in bad.output
 

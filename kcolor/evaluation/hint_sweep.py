@@ -31,10 +31,6 @@ HINT_ERROR_CONVENTION = (
     "pooled over the set"
 )
 
-# Zhang et al. 2017's released sweep (colorization-pytorch, psnrs_siggraph.npy: their model on
-# 1,000 ImageNet validation photos, 6x6 patches), for reference on plots. Not our photos.
-ZHANG_2017_SWEEP = {0: 24.43, 1: 25.37, 5: 27.39, 10: 28.42, 50: 30.42, 100: 31.13}
-
 
 def parse_counts(text):
     """ "0,1,2,5" -> (0, 1, 2, 5): distinct non-negative point counts, in the given order."""

@@ -1,4 +1,5 @@
-"""The study's report figures with matplotlib: loss curves of runs, bar charts of evaluations."""
+"""The study's report figures with matplotlib: loss curves of runs, bar charts of evaluations,
+PSNR against color points for hint sweeps."""
 
 import csv
 import io
@@ -65,17 +66,64 @@ def history_figure(run_dirs):
     return fig
 
 
+# Zhang et al. 2017's released sweep, the mean of colorization-pytorch's
+# resources/psnrs_siggraph.npy (their model, 1,000 ImageNet validation photos squashed to
+# 256 x 256, 6x6-px points): a reference curve on other photos, not a score on ours.
+ZHANG_2017_SWEEP = {
+    0: 24.43, 1: 25.37, 2: 26.20, 3: 26.69, 4: 27.08, 5: 27.39, 6: 27.65, 8: 28.10,
+    10: 28.42, 13: 28.79, 16: 29.04, 20: 29.34, 25: 29.60, 32: 29.91, 40: 30.17,
+    50: 30.42, 63: 30.68, 79: 30.90, 100: 31.13,
+}  # fmt: skip
+
+
+def sweep_figure(json_paths):
+    """PSNR against the number of color points, a line per model, from `kcolor evaluate
+    --hints --json` files, with Zhang et al. 2017's published curve (dashed, ImageNet)."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(8, 5))
+    index = 0
+    for path in json_paths:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        if report.get("protocol") != "hint sweep":
+            raise ValueError(f"{path}: not a hint sweep (kcolor evaluate --hints --json)")
+        tag = f" ({Path(path).stem})" if len(json_paths) > 1 else ""
+        models = dict.fromkeys(row["model"] for row in report["results"])
+        for model in models:
+            rows = [r for r in report["results"] if r["model"] == model and "psnr" in r["metrics"]]
+            points = [r["points"] for r in rows]
+            values = [r["metrics"]["psnr"]["mean"] for r in rows]
+            ax.plot(points, values, marker="o", color=f"C{index % 10}", label=model + tag)
+            index += 1
+    reference = sorted(ZHANG_2017_SWEEP.items())
+    ax.plot(
+        [p for p, _ in reference],
+        [v for _, v in reference],
+        linestyle="--",
+        color="gray",
+        label="Zhang et al. 2017 (their model on ImageNet, not these photos)",
+    )
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("color points per photo (6x6 px)")
+    ax.set_ylabel("PSNR (dB, sRGB)")
+    ax.set_title("What a few color points buy")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def plot_metrics(json_paths, out_path):
     """One bar chart per metric, a bar per model, from `kcolor evaluate --json` files."""
     _save(metrics_figure(json_paths), out_path)
 
 
 def metrics_figure(json_paths):
-    """The figure of `plot_metrics`."""
+    """The figure of `plot_metrics`; hint sweeps get `sweep_figure` instead."""
+    reports = [json.loads(Path(path).read_text(encoding="utf-8")) for path in json_paths]
+    if any(report.get("protocol") == "hint sweep" for report in reports):
+        return sweep_figure(json_paths)
     plt = _figure()
     entries = []
-    for path in json_paths:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    for report in reports:
         tag = f" ({report['protocol']})" if len(json_paths) > 1 else ""
         entries += [(r["model"] + tag, r["metrics"]) for r in report["results"]]
     names = list(dict.fromkeys(name for _, m in entries for name in m))
