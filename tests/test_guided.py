@@ -234,6 +234,7 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
     from ai_edge_litert.interpreter import Interpreter
 
     from kcolor.color.hints import Guidance
+    from kcolor.data.pipeline import build_dataset
     from kcolor.inference.export import export_tflite, parity_psnr
 
     model = guided_with_live_hints
@@ -253,6 +254,26 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
     source = str(shared_data / "kodak24")
     assert parity_psnr(model, path, source, size=64, limit=4) >= 45.0
     assert parity_psnr(model, path, source, size=64, limit=4, guided=True) >= 45.0
+    # The SavedModel (what `--backend keras` runs for a shipped model) has both signatures too.
+    from kcolor.inference.export import export_savedmodel
+    from kcolor.models.predictors import load_predictor
+
+    saved = load_predictor(str(export_savedmodel(model, tmp_path / "saved", size=64)))
+    lite = load_predictor(str(path))
+    inputs, _ = next(
+        iter(build_dataset(source, image_size=64, batch_size=1, training=False, guided=True))
+    )
+    l_norm, *arrays = (x.numpy() for x in inputs)
+    np.testing.assert_allclose(
+        saved.predict_ab(l_norm, Guidance(*arrays)),
+        np.asarray(model([l_norm, *arrays])),
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        lite.predict_ab(l_norm, Guidance(*arrays)),
+        saved.predict_ab(l_norm, Guidance(*arrays)),
+        atol=1e-3,
+    )
     # The hints matter in this model, so that parity is not parity of ignored inputs.
     l_norm = np.zeros((1, 64, 64, 1), np.float32)
     centers = ab_bins.in_gamut_bins()

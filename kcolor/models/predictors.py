@@ -185,6 +185,8 @@ class SavedModelGenerator:
         # `kcolor export` signatures take one image; a graph traced for batch 1 may hold that
         # batch in constants (a Reshape), so feed it one image at a time.
         self.batch = shape[0]
+        self.guided = GUIDED_SIGNATURE in signatures
+        self.guided_signature = signatures[GUIDED_SIGNATURE] if self.guided else None
 
     def predict_ab(self, l_norm, guidance=None):
         import tensorflow as tf
@@ -192,6 +194,18 @@ class SavedModelGenerator:
         x = np.asarray(l_norm, np.float32)
         if self.lab_units:
             x = x * L_SCALE + L_CENTER
+        if self.guided and guidance is not None:
+            parts = []
+            for index in range(len(x)):
+                one = slice(index, index + 1)
+                outputs = self.guided_signature(
+                    lightness=tf.constant(x[one]),
+                    hint_ab=tf.constant(guidance.hint_ab[one] * AB_SCALE),
+                    hint_mask=tf.constant(guidance.hint_mask[one]),
+                    palette=tf.constant(guidance.palette[one]),
+                )
+                parts.append(np.asarray(outputs["ab"], np.float32))
+            return np.concatenate(parts) / AB_SCALE
         step = self.batch or len(x)
         parts = []
         for start in range(0, len(x), step):
