@@ -241,7 +241,8 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
     path = export_tflite(model, tmp_path / "guided.tflite", size=64)
     interpreter = Interpreter(model_path=str(path))
     signatures = interpreter.get_signature_list()
-    assert list(signatures) == ["colorize", "colorize_guided"]
+    assert list(signatures) == ["colorize", "colorize_guided", "suggest"]
+    assert signatures["suggest"]["outputs"] == ["probabilities"]
     assert signatures["colorize"]["inputs"] == ["lightness"]
     assert sorted(signatures["colorize_guided"]["inputs"]) == [
         "hint_ab",
@@ -274,6 +275,13 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
         saved.predict_ab(l_norm, Guidance(*arrays)),
         atol=1e-3,
     )
+    # The suggest signature is the Keras class head's distribution.
+    probs, centers = lite.predict_distribution(l_norm, Guidance(*arrays))
+    logits = np.asarray(_logits(model)([l_norm, *arrays]), np.float64)
+    expected = np.exp(logits - logits.max(-1, keepdims=True))
+    expected /= expected.sum(-1, keepdims=True)
+    assert probs.shape == expected.shape == (1, 32, 32, len(centers))
+    np.testing.assert_allclose(probs, expected, atol=1e-4)
     # The hints matter in this model, so that parity is not parity of ignored inputs.
     l_norm = np.zeros((1, 64, 64, 1), np.float32)
     centers = ab_bins.in_gamut_bins()
@@ -282,3 +290,9 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
     plain = np.asarray(model([l_norm, *empty.arrays()]))
     hinted = np.asarray(model([l_norm, *red.arrays()]))
     assert np.abs(hinted - plain).mean() > 0.01
+
+
+def _logits(model):
+    import keras
+
+    return keras.Model(model.inputs, model.get_layer("ab_logits").output)

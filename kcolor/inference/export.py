@@ -5,7 +5,9 @@ float32 `[1, S, S, 1]`, CIE L in [0, 100]; output "ab", float32 `[1, S, S, 2]`, 
 Lab units. A guided generator also gets "colorize_guided" (first stays "colorize", so an app
 that runs the model's first signature keeps its automatic colors): inputs "lightness",
 "hint_ab" `[1, S, S, 2]` in Lab units (zero away from the points), "hint_mask" `[1, S, S, 1]`
-(1 on the points) and "palette" `[1, Q + 1]` (kcolor.color.hints), output "ab". The weights
+(1 on the points) and "palette" `[1, Q + 1]` (kcolor.color.hints), output "ab"; with a class
+head, also "suggest": the same inputs, output "probabilities" `[1, S/2, S/2, Q]`, the class
+head's distribution over the ab bins (softmax at T = 1), for `Colorizer.suggest_colors`. The weights
 are shared: the guided file is about 1.4 MB larger than an automatic one at fp32, where a second
 file would double it. The Lab normalization is inside the graph (two multiply-adds), so an app
 never needs kcolor's constants. S is fixed (default 256, a multiple of the network's 16): apps
@@ -26,7 +28,7 @@ import tensorflow as tf
 
 from kcolor.color import lab_ops
 from kcolor.fileio import atomic_folder
-from kcolor.models.predictors import GUIDED_SIGNATURE, TFLITE_SIGNATURE
+from kcolor.models.predictors import GUIDED_SIGNATURE, SUGGEST_SIGNATURE, TFLITE_SIGNATURE
 from kcolor.quiet import native_stderr_silenced
 
 QUANTIZATIONS = ("none", "fp16", "dynamic", "int8")
@@ -112,6 +114,16 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
             tf.TensorSpec([1, palette_length], tf.float32, name="palette"),
         ]
         archive.add_endpoint(name=GUIDED_SIGNATURE, fn=colorize_guided, input_signature=specs)
+        logits_model = _logits_model(generator)
+        if logits_model is not None:
+
+            def suggest(lightness, hint_ab, hint_mask, palette):
+                l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
+                inputs = [l_norm, hint_ab / lab_ops.AB_SCALE, hint_mask, palette]
+                logits = tf.cast(logits_model(inputs, training=False), tf.float32)
+                return {"probabilities": tf.nn.softmax(logits, axis=-1)}
+
+            archive.add_endpoint(name=SUGGEST_SIGNATURE, fn=suggest, input_signature=specs)
     # ExportArchive saves every weight twice: once through the Keras variables `track()` lists,
     # once as the tf.Variables the endpoint captures (`_all_variables`), which serving needs.
     # Dropping the Keras lists halves the file; `variable_order` records which generator
@@ -124,6 +136,30 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
         except tf.errors.OpError as err:
             raise _as_os_error(err) from None
     return Path(out_dir)
+
+
+def _logits_model(generator):
+    """The generator up to its class logits (shared weights), or None without a class head."""
+    import keras
+
+    from kcolor.models.blocks import CLASS_LOGITS_LAYER
+
+    try:
+        logits = generator.get_layer(CLASS_LOGITS_LAYER).output
+    except ValueError:
+        return None
+    return keras.Model(generator.inputs, logits)
+
+
+def _signature_keys(generator):
+    """The signatures an export has: "colorize", then for a guided generator "colorize_guided"
+    and, with a class head, "suggest"."""
+    keys = [TFLITE_SIGNATURE]
+    if getattr(generator, "guided", False):
+        keys.append(GUIDED_SIGNATURE)
+        if _logits_model(generator) is not None:
+            keys.append(SUGGEST_SIGNATURE)
+    return keys
 
 
 def _as_os_error(err):
@@ -177,9 +213,7 @@ def export_tflite(
         raise ExportError("int8 needs --calibration-data (photos like the ones to colorize)")
     with tempfile.TemporaryDirectory() as tmp:
         export_savedmodel(generator, tmp, size=size)
-        keys = [TFLITE_SIGNATURE]
-        if getattr(generator, "guided", False):
-            keys.append(GUIDED_SIGNATURE)
+        keys = _signature_keys(generator)
         converter = tf.lite.TFLiteConverter.from_saved_model(tmp, signature_keys=keys)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
         if quantize != "none":
@@ -189,7 +223,7 @@ def export_tflite(
         if quantize == "int8":
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
             converter.representative_dataset = _representative_dataset(
-                calibration_data, size, calibration_images, guided=len(keys) > 1
+                calibration_data, size, calibration_images, guided_keys=keys[1:]
             )
         try:
             # The converter prints its settings from C++ ("fully_quantize: 0, ...") and, for
@@ -205,12 +239,13 @@ def export_tflite(
     return Path(out_path)
 
 
-def _representative_dataset(source, size, count, guided=False):
+def _representative_dataset(source, size, count, guided_keys=()):
     """Calibration inputs from the evaluation pipeline at batch 1, in the model's input units;
-    for a guided model each photo calibrates both signatures, the guided one with points drawn
+    for a guided model each photo calibrates every signature, the guided ones with points drawn
     from its truth as in training (kcolor.color.hints) and a palette on every other photo."""
     from kcolor.data.pipeline import build_dataset
 
+    guided = bool(guided_keys)
     dataset = build_dataset(
         source, image_size=size, batch_size=1, training=False, guided=guided, palette_fraction=0.5
     )
@@ -229,7 +264,8 @@ def _representative_dataset(source, size, count, guided=False):
                 "hint_mask": hint_mask,
                 "palette": palette,
             }
-            yield GUIDED_SIGNATURE, guided_inputs
+            for key in guided_keys:
+                yield key, guided_inputs
 
     return generate
 

@@ -24,6 +24,7 @@ LEVIN_BASELINE = "levin"
 BASELINES = (GRAY_BASELINE, HINTS_ONLY_BASELINE, LEVIN_BASELINE)
 TFLITE_SIGNATURE = "colorize"
 GUIDED_SIGNATURE = "colorize_guided"
+SUGGEST_SIGNATURE = "suggest"
 BACKENDS = ("auto", "keras", "tflite")
 
 
@@ -121,12 +122,7 @@ class KerasGenerator:
     def predict_ab(self, l_norm, guidance=None):
         x = np.asarray(l_norm, np.float32)
         if self.guided:
-            if guidance is None:
-                from kcolor.color.ab_bins import in_gamut_bins
-                from kcolor.color.hints import Guidance
-
-                guidance = Guidance.empty(len(x), x.shape[1], x.shape[2], in_gamut_bins())
-            x = [x, *guidance.arrays()]
+            x = [x, *(guidance or _empty_guidance(x)).arrays()]
         # An eager call, not predict(): photos of many shapes would make predict() retrace with
         # unknown dimensions, where Keras' bilinear UpSampling2D fails.
         return np.asarray(self.model(x, training=False), np.float32)
@@ -152,11 +148,7 @@ class KerasGenerator:
             self._centers = np.asarray(decoder.centers, np.float32) * AB_SCALE
         x = np.asarray(l_norm, np.float32)
         if self.guided:
-            if guidance is None:
-                from kcolor.color.hints import Guidance
-
-                guidance = Guidance.empty(len(x), x.shape[1], x.shape[2], self._centers)
-            x = [x, *guidance.arrays()]
+            x = [x, *(guidance or _empty_guidance(x)).arrays()]
         logits = np.asarray(self._logits_model(x, training=False), np.float64)
         logits -= logits.max(axis=-1, keepdims=True)
         probs = np.exp(logits)
@@ -195,17 +187,7 @@ class SavedModelGenerator:
         if self.lab_units:
             x = x * L_SCALE + L_CENTER
         if self.guided and guidance is not None:
-            parts = []
-            for index in range(len(x)):
-                one = slice(index, index + 1)
-                outputs = self.guided_signature(
-                    lightness=tf.constant(x[one]),
-                    hint_ab=tf.constant(guidance.hint_ab[one] * AB_SCALE),
-                    hint_mask=tf.constant(guidance.hint_mask[one]),
-                    palette=tf.constant(guidance.palette[one]),
-                )
-                parts.append(np.asarray(outputs["ab"], np.float32))
-            return np.concatenate(parts) / AB_SCALE
+            return self._run_guided(x, guidance, self.guided_signature, "ab") / AB_SCALE
         step = self.batch or len(x)
         parts = []
         for start in range(0, len(x), step):
@@ -213,6 +195,46 @@ class SavedModelGenerator:
             parts.append(np.asarray(next(iter(outputs.values())), np.float32))
         ab = np.concatenate(parts)
         return ab / AB_SCALE if self.lab_units else ab
+
+    def predict_distribution(self, l_norm, guidance=None):
+        """The export's "suggest" signature: `(probabilities (B, h, w, Q), centers (Q, 2))`."""
+        signatures = self._loaded.signatures
+        if SUGGEST_SIGNATURE not in signatures:
+            raise ValueError(f"{self.name} has no suggest signature (a guided class-head export)")
+        x = np.asarray(l_norm, np.float32) * L_SCALE + L_CENTER
+        if guidance is None:
+            guidance = _empty_guidance(x)
+        probs = self._run_guided(x, guidance, signatures[SUGGEST_SIGNATURE], "probabilities")
+        return probs, _bin_centers()
+
+    def _run_guided(self, lightness, guidance, signature, output):
+        """A guided signature, one image at a time (inputs in Lab units)."""
+        import tensorflow as tf
+
+        parts = []
+        for index in range(len(lightness)):
+            one = slice(index, index + 1)
+            outputs = signature(
+                lightness=tf.constant(lightness[one]),
+                hint_ab=tf.constant(guidance.hint_ab[one] * AB_SCALE),
+                hint_mask=tf.constant(guidance.hint_mask[one]),
+                palette=tf.constant(guidance.palette[one]),
+            )
+            parts.append(np.asarray(outputs[output], np.float32))
+        return np.concatenate(parts)
+
+
+def _bin_centers():
+    from kcolor.color.ab_bins import in_gamut_bins
+
+    return in_gamut_bins()
+
+
+def _empty_guidance(lightness):
+    """No points and no palette for a batch `(B, H, W, 1)`."""
+    from kcolor.color.hints import Guidance
+
+    return Guidance.empty(len(lightness), lightness.shape[1], lightness.shape[2], _bin_centers())
 
 
 class LiteRTGenerator:
@@ -272,11 +294,25 @@ class LiteRTGenerator:
         ab = np.stack(results).astype(np.float32)
         return ab / AB_SCALE if self.lab_units else ab
 
-    def _predict_guided(self, lightness, guidance):
-        """The "colorize_guided" signature, one image at a time (inputs in Lab units)."""
-        if self._guided_runner is None:
+    def predict_distribution(self, l_norm, guidance=None):
+        """The export's "suggest" signature: `(probabilities (B, h, w, Q), centers (Q, 2))`.
+
+        Raises:
+            ValueError: an export without it (automatic, or a regression head)."""
+        if SUGGEST_SIGNATURE not in self.interpreter.get_signature_list():
+            raise ValueError(f"{self.name} has no suggest signature (a guided class-head export)")
+        x = np.asarray(l_norm, np.float32) * L_SCALE + L_CENTER
+        if guidance is None:
+            guidance = _empty_guidance(x)
+        probs = self._predict_guided(x, guidance, SUGGEST_SIGNATURE, "probabilities")
+        return probs, _bin_centers()
+
+    def _predict_guided(self, lightness, guidance, signature=GUIDED_SIGNATURE, output="ab"):
+        """A guided signature, one image at a time (inputs in Lab units)."""
+        runners = self._guided_runner = self._guided_runner or {}
+        if signature not in runners:
             with native_stderr_silenced(always=True):
-                self._guided_runner = self.interpreter.get_signature_runner(GUIDED_SIGNATURE)
+                runners[signature] = self.interpreter.get_signature_runner(signature)
         if self.input_size and tuple(self.input_size) != lightness.shape[1:3]:
             raise ValueError(
                 f"{self.name} takes fixed {self.input_size[0]}x{self.input_size[1]} inputs, got "
@@ -285,14 +321,15 @@ class LiteRTGenerator:
         results = []
         for index, image in enumerate(lightness):
             with native_stderr_silenced():
-                outputs = self._guided_runner(
+                outputs = runners[signature](
                     lightness=image[np.newaxis],
                     hint_ab=guidance.hint_ab[index : index + 1] * AB_SCALE,
                     hint_mask=guidance.hint_mask[index : index + 1],
                     palette=guidance.palette[index : index + 1],
                 )
-            results.append(outputs["ab"][0])
-        return np.stack(results).astype(np.float32) / AB_SCALE
+            results.append(outputs[output][0])
+        values = np.stack(results).astype(np.float32)
+        return values / AB_SCALE if output == "ab" else values
 
 
 def load_predictor(spec, num_threads=None, backend="auto"):
