@@ -132,7 +132,7 @@ def test_guided_model_saves_and_reloads_with_its_inputs(tmp_path, shipped_and_gu
 
 
 def test_levin_propagation_keeps_hints_and_stops_at_lightness_edges():
-    from kcolor.evaluation.propagation import propagate_colors
+    from kcolor.color.propagation import propagate_colors
 
     lightness = np.full((24, 24), 0.2, np.float32)
     lightness[:, 12:] = 0.8  # a dark half and a bright half

@@ -87,13 +87,13 @@ class HintsOnlyBaseline(GrayBaseline):
 
 class LevinBaseline(GrayBaseline):
     """The hints propagated by lightness affinity (Levin et al. 2004,
-    kcolor.evaluation.propagation): what classical propagation gives from the same points."""
+    kcolor.color.propagation): what classical propagation gives from the same points."""
 
     name = LEVIN_BASELINE
     guided = True
 
     def predict_ab(self, l_norm, guidance=None):
-        from kcolor.evaluation.propagation import propagate_colors
+        from kcolor.color.propagation import propagate_colors
 
         if guidance is None:
             return super().predict_ab(l_norm)
