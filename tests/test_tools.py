@@ -418,6 +418,31 @@ def test_score_checkpoints_template_of_a_run_started_from_the_shipped_model(tmp_
         np.testing.assert_array_equal(a, b)
 
 
+def test_score_checkpoints_of_a_guided_run_load_into_a_guided_copy_and_sweep(tmp_path):
+    from kcolor.models.guidance import guided_copy
+
+    tool = _tool("score_checkpoints")
+    start, run, photos = tmp_path / "start", tmp_path / "run", tmp_path / "photos"
+    for folder in (start, run / "checkpoints", photos):
+        folder.mkdir(parents=True)
+    automatic = _tiny_class_generator()
+    automatic.save(start / "generator.keras")
+    (run / "config.yaml").write_text(f"init_generator: {start}\nmodel:\n  guided: true\n")
+    guided = guided_copy(automatic)
+    guided.set_weights([w + 0.05 for w in guided.get_weights()])
+    guided.save_weights(run / "checkpoints" / "epoch-001.weights.h5")
+    rng = np.random.default_rng(1)
+    for index in range(2):
+        pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(photos / f"p{index}.png")
+
+    template = tool.template_generator(run)
+    assert template == run / "eval" / "generator-guided.keras"
+    assert tool.score_pending(run, template, 0.4, str(photos), 32, hint_counts=(0, 3)) == 1
+    sweep = json.loads((run / "eval" / "epoch1-t0.4-sweep.json").read_text())
+    assert sweep["protocol"] == "hint sweep" and [r["points"] for r in sweep["results"]] == [0, 3]
+
+
 def _report(data, rows, image_size=256):
     return {"data": data, "image_size": image_size, "n_images": 3, "results": rows}
 

@@ -47,7 +47,33 @@ def score_stem(epoch, temperature):
 
 def template_generator(run_dir):
     """A generator file with the run's architecture: its own, else its --init-generator's (for
-    a run started from a shipped name, that model rebuilt once into RUN/eval/)."""
+    a run started from a shipped name, that model rebuilt once into RUN/eval/; for a guided run
+    from an automatic model, its guided copy, also written once into RUN/eval/)."""
+    from kcolor.training.config import read_yaml
+    from kcolor.training.run_folder import GENERATOR_FILE
+
+    own = Path(run_dir) / GENERATOR_FILE
+    config = Path(run_dir) / "config.yaml"
+    guided = config.is_file() and (read_yaml(config).get("model") or {}).get("guided")
+    template = _template_file(run_dir)
+    if not guided or own.is_file():
+        return template
+    from kcolor.fileio import atomic_path
+    from kcolor.models.guidance import guided_copy
+    from kcolor.models.predictors import load_keras_model
+
+    model = load_keras_model(str(template))
+    if getattr(model, "guided", False):
+        return template
+    copy = Path(run_dir) / "eval" / f"{template.stem}-guided.keras"
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(copy, prefix=".tmp-", suffix="") as tmp:
+            guided_copy(model).save(tmp)
+    return copy
+
+
+def _template_file(run_dir):
     from kcolor.models.shipped_generator import names_shipped_model, write_shipped_keras
     from kcolor.training.config import read_yaml
     from kcolor.training.run_folder import GENERATOR_FILE, folder_of
@@ -71,9 +97,12 @@ def template_generator(run_dir):
     raise SystemExit(f"{run_dir}: no generator to load its checkpoints into; pass --template")
 
 
-def score_epoch(template, checkpoint, temperature, data, image_size, keras_path, json_path):
+def score_epoch(
+    template, checkpoint, temperature, data, image_size, keras_path, json_path, hint_counts=None
+):
     """Write `keras_path` (weights of `checkpoint`, decoding at `temperature`) and its
-    evaluation as `json_path`; returns the evaluation."""
+    evaluation as `json_path`; returns the evaluation. With `hint_counts` (a guided run), also
+    its hint sweep as `*-sweep.json` beside it (kcolor.evaluation.hint_sweep)."""
     from kcolor.evaluation.protocols import evaluate
     from kcolor.fileio import atomic_path, atomic_write_bytes
     from kcolor.models.annealed_mean import with_temperature
@@ -86,9 +115,25 @@ def score_epoch(template, checkpoint, temperature, data, image_size, keras_path,
     result = evaluate(
         [str(keras_path)], data, image_size=image_size, metric_names=list(METRICS), progress=False
     )
+    if hint_counts:
+        from kcolor.evaluation.hint_sweep import hint_sweep
+
+        sweep = hint_sweep(
+            [str(keras_path)], data, hint_counts, image_size=image_size, progress=False
+        )
+        sweep_path = json_path.with_name(json_path.stem + "-sweep.json")
+        atomic_write_bytes(sweep_path, (json.dumps(sweep, indent=2) + "\n").encode("utf-8"))
+        print(sweep_line(sweep), flush=True)
     text = json.dumps(result, indent=2) + "\n"
     atomic_write_bytes(json_path, text.encode("utf-8"))
     return result
+
+
+def sweep_line(sweep):
+    """ "  points: PSNR" pairs of a one-model sweep, on one line."""
+    return "  sweep: " + ", ".join(
+        f"{row['points']} pts {row['metrics']['psnr']['mean']:.2f} dB" for row in sweep["results"]
+    )
 
 
 def summary_line(epoch, result):
@@ -98,7 +143,7 @@ def summary_line(epoch, result):
     )
 
 
-def score_pending(run_dir, template, temperature, data, image_size, epochs=None):
+def score_pending(run_dir, template, temperature, data, image_size, epochs=None, hint_counts=None):
     """Score the checkpoints (of `epochs` only, if given) that have no JSON yet; returns how
     many were scored."""
     eval_dir = Path(run_dir) / "eval"
@@ -113,7 +158,14 @@ def score_pending(run_dir, template, temperature, data, image_size, epochs=None)
             continue
         try:
             result = score_epoch(
-                template, checkpoint, temperature, data, image_size, keras_path, json_path
+                template,
+                checkpoint,
+                temperature,
+                data,
+                image_size,
+                keras_path,
+                json_path,
+                hint_counts,
             )
         except (OSError, ValueError):
             if checkpoint.is_file():
@@ -142,6 +194,10 @@ def main():
         metavar="N",
         help="score only these epochs (e.g. another temperature for the few near the rule)",
     )
+    parser.add_argument(
+        "--hints",
+        help="guided runs: also run the hint sweep at these point counts (e.g. 0,1,10,100)",
+    )
     parser.add_argument("--poll-seconds", type=float, default=60)
     args = parser.parse_args()
     if not any((args.run_dir / name).exists() for name in ("config.yaml", "checkpoints")):
@@ -152,10 +208,21 @@ def main():
     from kcolor.training.run_folder import GENERATOR_FILE
 
     template = args.template or template_generator(args.run_dir)
+    hint_counts = None
+    if args.hints:
+        from kcolor.evaluation.hint_sweep import parse_counts
+
+        hint_counts = parse_counts(args.hints)
     while True:
         finished = (args.run_dir / GENERATOR_FILE).is_file()  # read before: no epoch missed
         score_pending(
-            args.run_dir, template, args.temperature, args.data, args.image_size, args.epochs
+            args.run_dir,
+            template,
+            args.temperature,
+            args.data,
+            args.image_size,
+            args.epochs,
+            hint_counts,
         )
         if not args.follow or finished:
             return
