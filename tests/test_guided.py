@@ -296,3 +296,20 @@ def _logits(model):
     import keras
 
     return keras.Model(model.inputs, model.get_layer("ab_logits").output)
+
+
+def test_photo_batches_give_the_same_guided_inputs_as_tf_data(shared_data):
+    """The JAX/PyTorch data path yields a guided model's four inputs too."""
+    from kcolor.data.config import DataConfig
+    from kcolor.data.photo_batches import PhotoBatches
+
+    config = DataConfig(image_size=64, batch_size=3, training=True, guided=True, seed=2)
+    (lightness, hint_ab, mask, palette), ab = PhotoBatches(str(shared_data / "set5"), config)[0]
+    assert lightness.shape == (3, 64, 64, 1) and ab.shape == (3, 64, 64, 2)
+    assert hint_ab.shape == (3, 64, 64, 2) and mask.shape == (3, 64, 64, 1)
+    assert palette.shape == (3, len(ab_bins.in_gamut_bins()) + 1)
+    assert np.all(hint_ab[mask[..., 0] == 0] == 0)
+    # Each hint is its patch's mean true ab, so a 1-px hint equals the truth there.
+    on = mask[..., 0] > 0
+    if on.any():
+        assert np.abs(hint_ab[on]).max() <= np.abs(ab).max() + 1e-6

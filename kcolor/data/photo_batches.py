@@ -27,7 +27,8 @@ import keras
 import numpy as np
 from PIL import Image
 
-from kcolor.color import lab_math, photo_filters
+from kcolor.color import ab_bins, hints, lab_math, photo_filters
+from kcolor.color.lab_scale import AB_SCALE
 from kcolor.data.config import DataConfig
 from kcolor.data.sources import FileSource, parse_source, split_relpaths
 from kcolor.data.stats import STATUS_BAD, STATUS_DULL, STATUS_GRAY, STATUS_OK, PipelineStats
@@ -139,11 +140,34 @@ class PhotoBatches(keras.utils.PyDataset):
         if index >= len(self):
             raise IndexError(index)
         rng = np.random.default_rng([self._base_seed, self.epoch, index])
-        images = [self._crop(image, rng) for image in self._batch_images(index, rng)]
+        photos = self._batch_images(index, rng)
+        images = [self._crop(image, rng) for image in photos]
         if not images:
             raise ValueError(f"no usable images ({self.stats.summary()})")
         rgb = np.stack(images).astype(np.float32) / 255.0
-        return lab_math.rgb_to_normalized_lab(rgb)
+        l_norm, ab_norm = lab_math.rgb_to_normalized_lab(rgb)
+        if not self.config.guided:
+            return l_norm, ab_norm
+        return self._guided_inputs(l_norm, ab_norm, photos, images, rng), ab_norm
+
+    def _guided_inputs(self, l_norm, ab_norm, photos, crops, rng):
+        """`(l, hint_ab, hint_mask, palette)` as the tf.data builder makes them: points drawn
+        from each crop's truth, a palette from another crop and flip of the same photo (the
+        flipped center crop when evaluating), kcolor.color.hints.training_guidance."""
+        if self.config.training:
+            others = [self._crop(image, rng) for image in photos]
+        else:
+            others = [crop[:, ::-1] for crop in crops]
+        _, other_ab = lab_math.rgb_to_normalized_lab(np.stack(others).astype(np.float32) / 255.0)
+        centers = ab_bins.in_gamut_bins()
+        parts = [
+            hints.training_guidance(
+                ab * AB_SCALE, other * AB_SCALE, rng, centers, self.config.palette_fraction
+            )
+            for ab, other in zip(ab_norm, other_ab, strict=True)
+        ]
+        hint_ab, mask, palette = (np.stack(column) for column in zip(*parts, strict=True))
+        return l_norm, hint_ab / AB_SCALE, mask, palette
 
     def _batch_images(self, index, rng):
         """The uint8 photos of batch `index`: positions of a per-pass shuffled order when

@@ -51,12 +51,6 @@ def build_datasets(config):
     else:
         from kcolor.data.photo_batches import PhotoBatches
 
-        if train_cfg.guided:
-            raise TrainingError(
-                "guided training (model.guided) simulates hints in tf.data: use --backend "
-                "tensorflow"
-            )
-
         def build(source, data_config, stats=None, subset="all"):
             data_config, steps = dataclasses.replace(data_config, subset=subset), None
             if data_config.training:
