@@ -7,13 +7,17 @@ Inputs beside the lightness: `hint_ab` (normalized ab, zero away from the points
 The local hints are average-pooled to every encoder level and enter each through a 3x3
 convolution added to that level's features, so a point reaches a region as wide as the deepest
 level's receptive field, not only the pixels the first convolution sees (colorization-pytorch
-issue #74: a hint colored a tiny area). The palette enters as a bias on the bottleneck. Every
-new kernel starts at zero: an untrained guided model gives exactly the colors of the automatic
-generator its weights came from, hints or not.
+issue #74: a hint colored a tiny area). Pooling dilutes a 6-px point to a seventh of a cell at
+1/16, so each level also gets the hints' mean color where any hint falls (`HintMeanColor`).
+The palette enters as a bias on the bottleneck. Every new kernel starts at zero: an untrained
+guided model gives exactly the colors of the automatic generator its weights came from, hints
+or not. Their outputs are multiplied by `GUIDANCE_GAIN`: Adam moves each weight by about the
+learning rate per step, so without it the new paths grew too slowly to be used (measured: after
+4,000 crops at a peak LR of 1e-4, 100 points moved PSNR by 0.03 dB on kodak24).
 """
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from kcolor.color import ab_bins
 from kcolor.color.hints import palette_size
@@ -22,6 +26,7 @@ HINT_AB_INPUT = "hint_ab"
 HINT_MASK_INPUT = "hint_mask"
 PALETTE_INPUT = "palette"
 GUIDANCE_INPUTS = (HINT_AB_INPUT, HINT_MASK_INPUT, PALETTE_INPUT)
+GUIDANCE_GAIN = 20.0
 
 
 def guidance_inputs():
@@ -34,30 +39,45 @@ def guidance_inputs():
     )
 
 
-def apply_hint_maps(hint_ab, hint_mask, levels):
-    """The local hints (ab and mask concatenated) at 1, 1/2, ... 1/2**levels of the input size.
+@keras.saving.register_keras_serializable(package="kcolor")
+class HintMeanColor(keras.layers.Layer):
+    """`[ab, mask]` (pooled) -> `[ab, mask, ab / mask]`: the mean color of the hints in each
+    cell, beside their pooled sum and coverage (0 where no hint falls). No weights; TFLite sees
+    a maximum, a division and a concatenation."""
 
-    Average pooling keeps the share of each cell covered by points in the mask channel, so a
-    deep level learns how much to trust a pooled color."""
+    def call(self, hints):
+        ab, mask = hints[..., :2], hints[..., 2:]
+        return ops.concatenate([ab, mask, ab / ops.maximum(mask, 1e-3)], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 5)
+
+
+def apply_hint_maps(hint_ab, hint_mask, levels):
+    """The local hints at 1, 1/2, ... 1/2**levels of the input size: pooled ab and mask (the
+    share of each cell covered by points), and the points' mean color."""
     hints = layers.Concatenate(name="hints_concat")([hint_ab, hint_mask])
-    maps = [hints]
+    maps = [HintMeanColor(name="hints_color0")(hints)]
     for level in range(1, levels + 1):
-        maps.append(layers.AveragePooling2D(2**level, name=f"hints_pool{level}")(hints))
+        pooled = layers.AveragePooling2D(2**level, name=f"hints_pool{level}")(hints)
+        maps.append(HintMeanColor(name=f"hints_color{level}")(pooled))
     return maps
 
 
 def apply_hint_injection(x, hint_map, name):
-    """`x + conv3x3(hint_map)`, the kernel zero at start (the automatic colors are kept)."""
+    """`x + GAIN * conv3x3(hint_map)`, the kernel zero at start (the automatic colors kept)."""
     injected = layers.Conv2D(
         x.shape[-1], 3, padding="same", use_bias=False, kernel_initializer="zeros", name=name
     )(hint_map)
+    injected = layers.Rescaling(GUIDANCE_GAIN, name=f"{name}_gain")(injected)
     return layers.Add(name=f"{name}_add")([x, injected])
 
 
 def apply_palette_bias(x, palette, name="palette"):
-    """`x + dense(palette)` broadcast over the map, zero at start."""
+    """`x + GAIN * dense(palette)` broadcast over the map, zero at start."""
     width = x.shape[-1]
     bias = layers.Dense(width, kernel_initializer="zeros", name=f"{name}_dense")(palette)
+    bias = layers.Rescaling(GUIDANCE_GAIN, name=f"{name}_gain")(bias)
     bias = layers.Reshape((1, 1, width), name=f"{name}_map")(bias)
     return layers.Add(name=f"{name}_add")([x, bias])
 
