@@ -8,7 +8,7 @@ The local hints are average-pooled to every encoder level and enter each through
 convolution added to that level's features, so a point reaches a region as wide as the deepest
 level's receptive field, not only the pixels the first convolution sees (colorization-pytorch
 issue #74: a hint colored a tiny area). Pooling dilutes a 6-px point to a seventh of a cell at
-1/16, so each level also gets the hints' mean color where any hint falls (`HintMeanColor`).
+1/16, so each level also gets the points' undiluted color (`HintPeakColor`).
 The palette enters as a bias on the bottleneck. Every new kernel starts at zero: an untrained
 guided model gives exactly the colors of the automatic generator its weights came from, hints
 or not. Their outputs are multiplied by `GUIDANCE_GAIN`: Adam moves each weight by about the
@@ -39,28 +39,56 @@ def guidance_inputs():
     )
 
 
+_COLOR_OFFSET = 2.0  # normalized ab lie in [-1, 1]: ab + 2 > 0 on every point
+
+
 @keras.saving.register_keras_serializable(package="kcolor")
-class HintMeanColor(keras.layers.Layer):
-    """`[ab, mask]` (pooled) -> `[ab, mask, ab / mask]`: the mean color of the hints in each
-    cell, beside their pooled sum and coverage (0 where no hint falls). No weights; TFLite sees
-    a maximum, a division and a concatenation."""
+class HintPeakColor(keras.layers.Layer):
+    """The points' color in each `pool` x `pool` cell, undiluted by pooling: per channel, the
+    largest `ab + 2` over the cell's points, minus 2 (0 where no point falls). One point per
+    cell gives its exact color. Max pooling, not `sum(ab) / sum(mask)`: a division by the
+    quantized mask fails in a full-int8 TFLite graph.
+
+    Args:
+        pool: the cell side (1: the hints themselves).
+    """
+
+    def __init__(self, pool, **kwargs):
+        super().__init__(**kwargs)
+        self.pool = int(pool)
 
     def call(self, hints):
         ab, mask = hints[..., :2], hints[..., 2:]
-        return ops.concatenate([ab, mask, ab / ops.maximum(mask, 1e-3)], axis=-1)
+        shifted = (ab + _COLOR_OFFSET) * mask
+        if self.pool > 1:
+            shifted = ops.max_pool(shifted, self.pool, strides=self.pool)
+            mask = ops.max_pool(mask, self.pool, strides=self.pool)
+        return shifted - _COLOR_OFFSET * mask
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], 5)
+        batch, height, width, _ = input_shape
+        if self.pool > 1:
+            height = None if height is None else height // self.pool
+            width = None if width is None else width // self.pool
+        return (batch, height, width, 2)
+
+    def get_config(self):
+        return {**super().get_config(), "pool": self.pool}
 
 
 def apply_hint_maps(hint_ab, hint_mask, levels):
     """The local hints at 1, 1/2, ... 1/2**levels of the input size: pooled ab and mask (the
-    share of each cell covered by points), and the points' mean color."""
+    share of each cell covered by points), and the points' color (`HintPeakColor`)."""
     hints = layers.Concatenate(name="hints_concat")([hint_ab, hint_mask])
-    maps = [HintMeanColor(name="hints_color0")(hints)]
+    maps = [
+        layers.Concatenate(name="hints_maps0")(
+            [hints, HintPeakColor(1, name="hints_color0")(hints)]
+        )
+    ]
     for level in range(1, levels + 1):
         pooled = layers.AveragePooling2D(2**level, name=f"hints_pool{level}")(hints)
-        maps.append(HintMeanColor(name=f"hints_color{level}")(pooled))
+        color = HintPeakColor(2**level, name=f"hints_color{level}")(hints)
+        maps.append(layers.Concatenate(name=f"hints_maps{level}")([pooled, color]))
     return maps
 
 
