@@ -119,6 +119,12 @@ def test_untrained_guided_model_gives_the_shipped_colors_on_real_photos(
     none = [lightness, np.zeros_like(hint_ab), np.zeros_like(mask), np.zeros_like(palette)]
     np.testing.assert_array_equal(with_hints, expected)
     np.testing.assert_array_equal(np.asarray(guided(none, training=False)), expected)
+    # And the automatic twin (what a guided export's "colorize" runs) is the same network.
+    from kcolor.models.guidance import automatic_twin
+
+    twin = automatic_twin(guided)
+    assert twin.count_params() == shipped.count_params()
+    np.testing.assert_array_equal(np.asarray(twin(lightness, training=False)), expected)
 
 
 def test_guided_model_saves_and_reloads_with_its_inputs(tmp_path, shipped_and_guided):
@@ -288,6 +294,9 @@ def test_guided_tflite_keeps_a_one_input_colorize_signature_and_matches_keras_wi
     empty = Guidance.empty(1, 64, 64, centers)
     red = Guidance(empty.hint_ab + 0.5, empty.hint_mask + 1.0, empty.palette)
     plain = np.asarray(model([l_norm, *empty.arrays()]))
+    from kcolor.models.guidance import automatic_twin
+
+    np.testing.assert_allclose(np.asarray(automatic_twin(model)(l_norm)), plain, atol=1e-6)
     hinted = np.asarray(model([l_norm, *red.arrays()]))
     assert np.abs(hinted - plain).mean() > 0.01
 

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from kcolor.color import lab_ops
 from kcolor.fileio import atomic_folder
+from kcolor.models.guidance import automatic_twin
 from kcolor.models.predictors import GUIDED_SIGNATURE, SUGGEST_SIGNATURE, TFLITE_SIGNATURE
 from kcolor.quiet import native_stderr_silenced
 
@@ -87,15 +88,15 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
 
     guided = bool(getattr(generator, "guided", False))
     palette_length = generator.inputs[-1].shape[-1] if guided else None
+    # Without points or palette a guided model is exactly its automatic twin: "colorize" runs
+    # the twin, at the automatic model's cost.
+    automatic = automatic_twin(generator) if guided else generator
+    if guided:
+        archive.track(automatic)
 
     def colorize(lightness):
         l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
-        if guided:  # no points and no palette: zeros, which the graph folds away
-            zeros = tf.zeros_like(l_norm)
-            no_palette = tf.zeros([1, palette_length], tf.float32)
-            ab_norm = generator([l_norm, tf.concat([zeros, zeros], -1), zeros, no_palette])
-        else:
-            ab_norm = generator(l_norm, training=False)
+        ab_norm = automatic(l_norm, training=False)
         return {"ab": tf.cast(ab_norm, tf.float32) * lab_ops.AB_SCALE}
 
     def colorize_guided(lightness, hint_ab, hint_mask, palette):

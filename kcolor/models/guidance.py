@@ -77,14 +77,11 @@ class HintPeakColor(keras.layers.Layer):
 
 
 def apply_hint_maps(hint_ab, hint_mask, levels):
-    """The local hints at 1, 1/2, ... 1/2**levels of the input size: pooled ab and mask (the
-    share of each cell covered by points), and the points' color (`HintPeakColor`)."""
+    """The local hints at 1/2, ... 1/2**levels of the input size (index = level; none at full
+    size): pooled ab and mask (the share of each cell covered by points), and the points' color
+    (`HintPeakColor`)."""
     hints = layers.Concatenate(name="hints_concat")([hint_ab, hint_mask])
-    maps = [
-        layers.Concatenate(name="hints_maps0")(
-            [hints, HintPeakColor(1, name="hints_color0")(hints)]
-        )
-    ]
+    maps = [None]  # level 0 (full size) takes no hints
     for level in range(1, levels + 1):
         pooled = layers.AveragePooling2D(2**level, name=f"hints_pool{level}")(hints)
         color = HintPeakColor(2**level, name=f"hints_color{level}")(hints)
@@ -104,10 +101,27 @@ def apply_hint_injection(x, hint_map, name):
 def apply_palette_bias(x, palette, name="palette"):
     """`x + GAIN * dense(palette)` broadcast over the map, zero at start."""
     width = x.shape[-1]
-    bias = layers.Dense(width, kernel_initializer="zeros", name=f"{name}_dense")(palette)
+    # No bias: without a palette (all zeros, flag 0) the path adds exactly 0, so a guided model
+    # with no points and no palette is its automatic twin (kcolor.models.guidance.automatic_twin);
+    # the flag's weight is the bias when a palette is on.
+    bias = layers.Dense(width, use_bias=False, kernel_initializer="zeros", name=f"{name}_dense")(
+        palette
+    )
     bias = layers.Rescaling(GUIDANCE_GAIN, name=f"{name}_gain")(bias)
     bias = layers.Reshape((1, 1, width), name=f"{name}_map")(bias)
     return layers.Add(name=f"{name}_add")([x, bias])
+
+
+def automatic_twin(generator):
+    """The automatic generator inside a guided one: same weights, no guidance inputs. It gives
+    exactly the guided model's colors without points or palette (every guidance path adds 0
+    then), at the automatic model's cost."""
+    config = {**generator.get_config(), "guided": False}
+    twin = type(generator).from_config(config)
+    for layer in twin.layers:
+        if layer.weights:
+            layer.set_weights(generator.get_layer(layer.name).get_weights())
+    return twin
 
 
 def guided_copy(generator):

@@ -82,7 +82,7 @@ class UNetColorizer(keras.Model):
         for level, width in enumerate(filters[:-1]):
             block_conv = "plain" if level == 0 else conv
             x = apply_conv_block(x, width, block_conv, norm, f"down{level}")
-            if guided:
+            if guided and level > 0:  # not at full size: the class head reads 1/2 and up
                 x = apply_hint_injection(x, hint_maps[level], f"hints{level}")
             skips.append(x)
             x = layers.MaxPooling2D(2, name=f"down{level}_pool")(x)
