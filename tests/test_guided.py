@@ -65,6 +65,14 @@ def test_palette_is_a_histogram_over_the_bins_with_a_flag():
     assert not hints.no_palette(centers).any()
 
 
+def test_grid_lookup_finds_the_same_nearest_bin_as_the_distance_search():
+    centers = ab_bins.in_gamut_bins()
+    ab = np.random.default_rng(4).uniform(-130, 130, (5000, 2)).astype(np.float32)
+    np.testing.assert_array_equal(
+        hints.nearest_grid_bin(ab, centers), ab_bins.nearest_bin(ab, centers)
+    )
+
+
 def test_training_guidance_gives_a_palette_on_the_asked_share_of_crops():
     centers = ab_bins.in_gamut_bins()
     ab = np.random.default_rng(2).normal(0, 20, (32, 32, 2)).astype(np.float32)
