@@ -18,9 +18,15 @@ import tensorflow as tf
 
 from kcolor.color import ab_bins, hints, lab_ops
 from kcolor.color.lab_scale import AB_SCALE
-from kcolor.data.pipeline import DataConfig, PipelineStats, build_dataset
-from kcolor.evaluation.protocols import EvaluationError, Scores, conventions, score_batch, versions
-from kcolor.models.predictors import ModelLoadError, load_predictor
+from kcolor.evaluation.protocols import (
+    EvaluationError,
+    Scores,
+    conventions,
+    evaluation_dataset,
+    load_predictors,
+    score_batch,
+    versions,
+)
 
 SWEEP_COUNTS = (0, 1, 2, 5, 10, 20, 50, 100)
 SWEEP_SEED = 2017
@@ -74,22 +80,8 @@ def hint_sweep(
     unknown = sorted(set(metric_names) - {"mse", "psnr", "ssim", "colorfulness", "auc", "cast"})
     if unknown:
         raise EvaluationError(f"the hint sweep cannot score {', '.join(unknown)}")
-    try:
-        predictors = [load_predictor(spec, backend="keras") for spec in model_specs]
-    except (ModelLoadError, FileNotFoundError) as err:
-        raise EvaluationError(str(err)) from None
-    stats = PipelineStats()
-    config = DataConfig(
-        image_size=image_size,
-        batch_size=batch_size,
-        training=False,
-        tfds_data_dir=tfds_data_dir,
-        tfds_download=False,
-    )
-    try:
-        dataset = build_dataset(data, config, stats=stats)
-    except (FileNotFoundError, ValueError) as err:
-        raise EvaluationError(str(err)) from None
+    predictors = load_predictors(model_specs)
+    dataset, stats = evaluation_dataset(data, image_size, batch_size, tfds_data_dir)
     centers = ab_bins.in_gamut_bins()
     scores = {(p.name, n): Scores() for p in predictors for n in counts}
     n_images = 0

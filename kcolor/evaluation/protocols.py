@@ -124,10 +124,7 @@ def evaluate(
         )
 
     # Every argument is checked before anything slow or networked (Inception weights) starts.
-    try:
-        predictors = [load_predictor(spec, backend="keras") for spec in model_specs]
-    except (ModelLoadError, FileNotFoundError) as err:
-        raise EvaluationError(str(err)) from None
+    predictors = load_predictors(model_specs)
     for predictor in predictors:
         fixed = getattr(predictor, "input_size", None)
         if fixed and tuple(fixed) != (image_size, image_size):
@@ -135,18 +132,7 @@ def evaluate(
                 f"{predictor.name} takes fixed {fixed[0]}x{fixed[1]} inputs: evaluate it with "
                 f"--image-size {fixed[0]}"
             )
-    stats = PipelineStats()
-    config = DataConfig(
-        image_size=image_size,
-        batch_size=batch_size,
-        training=False,
-        tfds_data_dir=tfds_data_dir,
-        tfds_download=False,  # scoring never starts a dataset download
-    )
-    try:
-        dataset = build_dataset(data, config, stats=stats)
-    except (FileNotFoundError, ValueError) as err:
-        raise EvaluationError(str(err)) from None
+    dataset, stats = evaluation_dataset(data, image_size, batch_size, tfds_data_dir)
     inception = None
     if "fid" in names:
         try:
@@ -226,6 +212,30 @@ def evaluate(
         "results": results,
         "notices": notices,
     }
+
+
+def load_predictors(model_specs):
+    """The MODEL arguments as predictors (their keras form), one-line errors for bad ones."""
+    try:
+        return [load_predictor(spec, backend="keras") for spec in model_specs]
+    except (ModelLoadError, FileNotFoundError) as err:
+        raise EvaluationError(str(err)) from None
+
+
+def evaluation_dataset(data, image_size, batch_size, tfds_data_dir=None):
+    """The evaluation crops of `data` (deterministic center crops) and the stats they fill."""
+    stats = PipelineStats()
+    config = DataConfig(
+        image_size=image_size,
+        batch_size=batch_size,
+        training=False,
+        tfds_data_dir=tfds_data_dir,
+        tfds_download=False,  # scoring never starts a dataset download
+    )
+    try:
+        return build_dataset(data, config, stats=stats), stats
+    except (FileNotFoundError, ValueError) as err:
+        raise EvaluationError(str(err)) from None
 
 
 def score_batch(scores, names, protocol, pred_rgb, truth_rgb, pred_ab, true_ab):
