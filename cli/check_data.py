@@ -30,7 +30,7 @@ def check_data(source, evaluation, limit, **data_kwargs):
     # Checking must not start a download of every split (COCO: ~25 GB, minutes of retries
     # offline): an unprepared TFDS dataset is a one-line error saying how to prepare it.
     config = DataConfig(training=not evaluation, tfds_download=False, **data_kwargs)
-    stats = PipelineStats()
+    stats = PipelineStats(log_bad=False)  # listed once, sorted, after the report
     try:
         dataset = build_dataset(source, config, stats=stats)
     except (FileNotFoundError, ValueError) as err:

@@ -10,10 +10,12 @@ IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
 @click.option(
     "-o",
     "--out",
-    required=True,
+    default="colorized",
+    show_default=True,
     type=click.Path(),
-    help="Output folder (created); folder inputs are mirrored inside it. With one input "
-    "file, an -o ending in an image extension (photo-color.png) is the output file itself.",
+    help="Output folder (created; never the inputs' own folder); folder inputs are mirrored "
+    "inside it. With one input file, an -o ending in an image extension (photo-color.png) is "
+    "the output file itself.",
 )
 @click.option(
     "--model",

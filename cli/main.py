@@ -53,10 +53,14 @@ def main(verbose):
     at full resolution, and export TFLite models for phones. Run `kcolor COMMAND --help` for the
     options of each command.
     """
+    import kcolor
+
+    if kcolor.TF_LOG_LEVEL_DEFAULTED:  # kcolor's quiet default, not a value the user set
+        # Before TensorFlow is first imported, which happens inside subcommands: -v shows
+        # everything, otherwise only TensorFlow's errors.
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if verbose else "2"
     if not verbose:
-        # Must be set before TensorFlow is first imported, which happens inside subcommands;
         # KCOLOR_QUIET=1 also hides the native lines TensorFlow and LiteRT print (kcolor.quiet).
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         os.environ.setdefault("KCOLOR_QUIET", "1")
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s"

@@ -4,9 +4,17 @@ Importing `kcolor` is cheap: TensorFlow loads only when a module that needs it i
 (`kcolor.color.lab_ops`, `kcolor.data.pipeline`, ...), so `kcolor --help` stays fast.
 """
 
+import os
 from pathlib import Path
 
 __version__ = "0.1.0"
+
+# TensorFlow prints INFO lines from C++ when it loads (oneDNN, CPU features, absl), past
+# Python's logging: noise for someone calling `kcolor.data.build_dataset`. Level 1 hides INFO
+# only (warnings and errors still print), and only as a default: a value the user set wins, and
+# `kcolor -v` turns them back on. It must be set before TensorFlow loads, so here.
+TF_LOG_LEVEL_DEFAULTED = "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
 # In a clone, the design keeps kcolor.cli, kcolor.savedmodels and kcolor.tflite in the top-level
 # folders cli/, savedmodels/ and tflite/ (pyproject.toml maps them into the installed package).

@@ -13,8 +13,12 @@ def atomic_path(path, prefix=".", suffix=".tmp"):
     When the block fails (disk full, Ctrl-C, a bug), the temporary file is removed and the
     error goes on: neither a half-written file nor a stray temporary one is left. Writers that
     care about the file name's ending (Keras wants `.keras`, `.weights.h5`) pass `suffix=""`.
+    Missing parent folders are created here, at write time: every command checks the location
+    first (`check_output_file`), so `-o new/folder/file` works for every writer alike and a
+    command that fails before writing leaves no empty folder behind.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{prefix}{path.name}{suffix}")
     try:
         yield tmp

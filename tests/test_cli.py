@@ -1,5 +1,6 @@
 """The kcolor command line: help, version, laziness, and check-data."""
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,16 @@ def test_check_data_reports_counts_and_names_bad_files(awkward_folder):
     assert result.exit_code == 0, result.output
     assert "8 images in 2 batches" in result.output and "11 images used" in result.output
     assert "3 of the 11 images used fill no whole batch of 4" in result.output
+
+
+def test_check_data_names_each_unreadable_file_once(awkward_folder):
+    """Issue 30, item 11: the pipeline's own warning and the final list named each twice."""
+    from cli_child import run_cli
+
+    code, output = run_cli("check-data", awkward_folder, "--image-size", "32", "--eval")
+    assert code == 0, output
+    named = [line for line in output.splitlines() if "truncated.jpg" in line]
+    assert len(named) == 1 and named[0].startswith("unreadable: "), output
 
 
 def test_check_data_missing_path_is_one_clear_line(tmp_path):
@@ -105,6 +116,49 @@ def test_plain_colorize_prints_only_its_own_lines(shared_data, tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         lines = (done.stdout + done.stderr).strip().splitlines()
         assert lines == [f"1 written to {out / backend}, 0 failed"], lines
+
+
+def test_the_python_api_prints_no_tensorflow_start_up_lines(shared_data, tmp_path):
+    """Issue 30, item 12: `kcolor.data.build_dataset` from Python, like the CLI, shows no
+    oneDNN / CPU-feature / absl lines (a user's own TF_CPP_MIN_LOG_LEVEL still wins)."""
+    import os
+
+    code = (
+        "from kcolor.data.pipeline import build_dataset;"
+        f"ds = build_dataset({str(shared_data / 'set5')!r}, image_size=64, batch_size=2,"
+        " training=False);"
+        "print(sum(1 for _ in ds))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "KCOLOR_QUIET")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "3" and done.stderr == "", done.stderr
+    loud = subprocess.run(
+        [sys.executable, "-c", "import kcolor, tensorflow"],
+        capture_output=True,
+        text=True,
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"},
+    )
+    assert "cpu_feature_guard" in loud.stderr  # the user's choice is kept
+
+
+def test_colorize_without_out_writes_into_colorized_here(shared_data, tmp_path):
+    """Issue 30, item 8: `kcolor colorize photo.jpg` needs no -o (default `colorized/` in the
+    current folder), and still never writes over an input."""
+    import shutil
+
+    shutil.copy(shared_data / "kodak24" / "kodim05.png", tmp_path / "photo.png")
+    run = functools.partial(
+        subprocess.run, capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    done = run([sys.executable, "-m", "kcolor.cli.main", "colorize", "photo.png"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "1 written to colorized, 0 failed"
+    assert (tmp_path / "colorized" / "photo.png").is_file()
+    again = run([sys.executable, "-m", "kcolor.cli.main", "colorize", "colorized/photo.png"])
+    assert again.returncode == 1 and "would overwrite an input" in again.stderr
 
 
 def test_colorize_with_the_tflite_path_imports_neither_tensorflow_nor_keras(shared_data, tmp_path):

@@ -2,9 +2,9 @@
 the work starts, files are written to a temporary name and renamed, and a location that cannot
 be written is one line naming it, with no traceback and nothing half-written."""
 
-import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 from cli_child import run_cli
@@ -118,10 +118,23 @@ def test_savedmodel_export_on_a_full_disk_leaves_no_half_folder(full_folder, sma
     assert sorted(p.name for p in full_folder.iterdir()) == ["filler"]
 
 
-def test_evaluate_json_is_still_written_when_the_folder_is_new(tmp_path, shared_data):
-    out = tmp_path / "new" / "deeper" / "scores.json"
-    code, output = run_cli(
-        "evaluate", "gray", "--data", shared_data / "set5", "--metrics", "psnr", "--json", out
-    )
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["evaluate", "gray", "--data", "{set5}", "--metrics", "psnr", "--json", "{out}/s.json"],
+        ["plot", "{run}", "-o", "{out}/losses.png"],
+        ["export", "{run}", "--format", "tflite", "-o", "{out}/model.tflite"],
+        ["export", "{run}", "--format", "savedmodel", "-o", "{out}/savedmodel"],
+        ["color-prior", "{set5}", "--limit", "3", "-o", "{out}/prior.npz"],
+    ],
+    ids=lambda c: " ".join(c[:1] + [a for a in c if a.startswith("-") and a != "--data"][-1:]),
+)
+def test_every_writer_creates_missing_parent_folders(command, tmp_path, shared_data, small_run):
+    """Issue 30: one rule for every command, `-o new/folder/file` works (README's own
+    `kcolor export ... -o exported/default-512.tflite` in a fresh clone failed after the work)."""
+    values = {"set5": shared_data / "set5", "run": small_run, "out": tmp_path / "new" / "deeper"}
+    args = [arg.format(**values) for arg in command]
+    target = Path(next(a for a in args if str(values["out"]) in a))
+    code, output = run_cli(*args)
     assert code == 0, output
-    assert json.loads(out.read_text())["results"][0]["model"] == "gray"
+    assert target.exists() and (target.is_dir() or target.stat().st_size > 0)

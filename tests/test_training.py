@@ -196,7 +196,9 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_good_checkpoints(
         (["--data", "EMPTY"], "no image files"),
         (["--data", "GRAY"], "no usable images"),
         (["--data", "SET14", "--batch-size", "16"], "are fewer than one batch of 16"),
-        (["--data", "GOOD", "--set", "epoch=3"], "unknown config key(s): epoch"),
+        (["--data", "GOOD", "--set", "epoch=3"], "epoch (did you mean epochs or"),
+        (["--data", "GOOD", "--set", "model.bogus=3"], "unknown config key(s): model.bogus"),
+        (["--data", "GOOD", "--set", "model.filtres=[4,8]"], "did you mean model.filters"),
         (["--data", "GOOD", "--arch", "resnet"], "Invalid value for '--arch'"),
         ([], "data is required"),
     ],
@@ -216,6 +218,8 @@ def test_clear_errors(awkward_folder, shared_data, tmp_path, extra, message):
     result = CliRunner().invoke(main, ["train", "--run-dir", str(tmp_path / "run"), *extra])
     assert result.exit_code != 0
     assert message in result.output
+    assert len([line for line in result.output.splitlines() if "Error" in line]) == 1
+    assert not (tmp_path / "run").exists()  # a failed start leaves no run folder behind
 
 
 def test_bf16_run_saves_a_float32_generator_and_restores_the_policy(shared_data, tmp_path):

@@ -143,6 +143,28 @@ def test_a_bad_video_is_one_line_and_the_batch_goes_on(clips, tmp_path, shared_d
     assert sorted(p.name for p in out.rglob("*")) == [photo.with_suffix(".png").name]
 
 
+def test_progress_bars_count_frames_for_a_film_and_files_for_a_batch(
+    clips, tmp_path, shared_data, monkeypatch
+):
+    """Issue 30, item 10: no "0/1 photo/s" bar while a film is colorized."""
+    import kcolor.inference.batch as batch
+
+    bars = []
+
+    class RecordingBar(batch.tqdm):
+        def __init__(self, *args, **kwargs):
+            bars.append((kwargs.get("unit"), kwargs.get("disable")))
+            super().__init__(*args, **{**kwargs, "disable": True})
+
+    monkeypatch.setattr(batch, "tqdm", RecordingBar)
+    assert _colorize(clips["rotated"], "-o", tmp_path / "one").exit_code == 0
+    assert bars == [("video", True), ("frame", None)]  # the film's own frames bar only
+    bars.clear()
+    photo = shared_data / "set5" / "baby.png"
+    assert _colorize(clips["rotated"], photo, "-o", tmp_path / "two").exit_code == 0
+    assert bars == [("file", None), ("frame", None)]
+
+
 def test_ctrl_c_in_a_video_leaves_no_partial_file(clips, tmp_path, monkeypatch):
     import kcolor.inference.video as video
 

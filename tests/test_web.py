@@ -414,5 +414,8 @@ def test_a_model_file_is_offered_alone_and_a_wrong_one_refused(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
-    with pytest.raises(WebAppError, match="not a .tflite file"):
+    with pytest.raises(WebAppError, match="missing.tflite: no such file"):
         make_server("127.0.0.1", 0, model=str(tmp_path / "missing.tflite"))
+    (tmp_path / "photo.png").write_bytes(b"not a model")
+    with pytest.raises(WebAppError, match="photo.png is not a .tflite file"):
+        make_server("127.0.0.1", 0, model=str(tmp_path / "photo.png"))

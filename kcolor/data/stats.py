@@ -16,10 +16,15 @@ class PipelineStats:
     """Counts what the pipeline read and skipped, by file name; safe to update from tf.data threads.
 
     Each file is counted once however many epochs run.
+
+    Args:
+        log_bad: log each unreadable file as it is met (a warning); off for callers that list
+            `bad` themselves at the end (`kcolor check-data`), so no file is named twice.
     """
 
-    def __init__(self):
+    def __init__(self, log_bad=True):
         self._lock = threading.Lock()
+        self._log_bad = log_bad
         self._names = {STATUS_OK: set(), STATUS_BAD: {}, STATUS_GRAY: set(), STATUS_DULL: set()}
 
     def note_bad(self, name, reason):
@@ -27,7 +32,7 @@ class PipelineStats:
         with self._lock:
             first_time = name not in self._names[STATUS_BAD]
             self._names[STATUS_BAD][name] = reason
-        if first_time:
+        if first_time and self._log_bad:
             log.warning("skipped unreadable image %s: %s", name, reason)
 
     def keep(self, status, name):

@@ -185,7 +185,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow", palette=No
     from kcolor.inference import colorizer as colorizer_module
 
     summary = {"written": 0, "skipped": 0, "failed": 0, "interrupted": False}
-    bar = tqdm(jobs, unit="photo", desc="colorizing", disable=None)  # None: off unless a tty
+    bar = _batch_bar(jobs)
     try:
         for job in bar:
             wanted = job.outputs
@@ -224,6 +224,17 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow", palette=No
     finally:
         bar.close()
     return summary
+
+
+def _batch_bar(jobs):
+    """The batch's bar, counted in what it holds (photos, videos, or files when mixed), on a
+    terminal only; none for a single input (a film has its own frames bar: an outer "0/1
+    photo/s" beside it only confused)."""
+    jobs = list(jobs)
+    videos = sum(1 for job in jobs if job.video)
+    unit = "photo" if not videos else "video" if videos == len(jobs) else "file"
+    disable = True if len(jobs) < 2 else None  # None: off unless stderr is a terminal
+    return tqdm(jobs, unit=unit, desc="colorizing", disable=disable)
 
 
 def _colorize_video_job(colorizer, job, temporal, palette=None):

@@ -31,6 +31,7 @@ _LAZY = {
     "GENERATOR_PRESETS": "kcolor.models.presets",
     "build_generator": "kcolor.models.presets",
     "check_image_size": "kcolor.models.presets",
+    "generator_keys": "kcolor.models.presets",
     "generator_size_multiple": "kcolor.models.presets",
 }
 

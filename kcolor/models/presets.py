@@ -1,6 +1,8 @@
 """The named generators (`--arch cnn | unet | default`), their presets, and the crop sizes
 each accepts. Importing this module registers kcolor's architectures for `.keras` loading."""
 
+import inspect
+
 from kcolor.models.cnn_colorizer import CNNColorizer
 from kcolor.models.patch_discriminator import PatchDiscriminator  # noqa: F401  (registers it)
 from kcolor.models.unet_colorizer import UNetColorizer
@@ -27,6 +29,21 @@ def build_generator(arch, head="regression", **overrides):
     cls, preset = GENERATOR_PRESETS[arch]
     head_preset = CLASS_HEAD_PRESET if head == "classification" else {"head": head}
     return cls(**{**preset, **head_preset, **overrides})
+
+
+def generator_keys(arch):
+    """The `model.*` keys `kcolor train --set` accepts for `arch`: its class's constructor
+    arguments (the head comes from `--loss`)."""
+    if arch not in GENERATOR_PRESETS:
+        raise ValueError(f"generator arch must be one of {GENERATOR_ARCHS}, got {arch!r}")
+    cls, _ = GENERATOR_PRESETS[arch]
+    parameters = inspect.signature(cls.__init__).parameters
+    return sorted(
+        name
+        for name, parameter in parameters.items()
+        if name not in ("self", "name", "head")
+        and parameter.kind is parameter.POSITIONAL_OR_KEYWORD
+    )
 
 
 def generator_size_multiple(arch, **overrides):

@@ -6,6 +6,7 @@ The resolved config is written to `RUN_DIR/config.yaml`; `--resume` reads it bac
 """
 
 import dataclasses
+import difflib
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,10 +219,24 @@ def config_from_dict(values):
 
 
 def _reject_unknown(values, cls, prefix):
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ValueError(f"unknown config key(s): {', '.join(prefix + k for k in unknown)}")
+    known = [f.name for f in dataclasses.fields(cls)]
+    reject_unknown_keys(values, known, prefix)
+
+
+def reject_unknown_keys(values, known, prefix=""):
+    """Raise ValueError in one line for keys of `values` not in `known`, naming the closest known
+    keys (a typo must not be silently ignored, nor written into the run's config.yaml)."""
+    unknown = sorted(set(values) - set(known))
+    if not unknown:
+        return
+    parts = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+        if close:
+            parts.append(f"{prefix}{key} (did you mean {' or '.join(prefix + c for c in close)}?)")
+        else:
+            parts.append(f"{prefix}{key} (known: {', '.join(prefix + k for k in sorted(known))})")
+    raise ValueError(f"unknown config key(s): {'; '.join(parts)}")
 
 
 def resolve_config(recipe=None, options=None, assignments=()):

@@ -14,6 +14,7 @@ Run folder layout:
 """
 
 import logging
+import shutil
 import sys
 import warnings
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from pathlib import Path
 import keras
 
 from kcolor.fileio import atomic_path
-from kcolor.models import check_image_size
+from kcolor.models import check_image_size, generator_keys
 from kcolor.training import callbacks as kc
 from kcolor.training.budget import init_budget, weights_budget
-from kcolor.training.config import write_config
+from kcolor.training.config import reject_unknown_keys, write_config
 from kcolor.training.datasets import (
     build_datasets,
     count_total_steps,
@@ -65,8 +66,12 @@ def train(config, resume=False):
     Raises:
         TrainingError: no usable images, an existing run without `resume`, a NaN loss.
     """
+    arch = config.gan.generator if config.arch == "gan" else config.arch
+    try:
+        reject_unknown_keys(config.model, generator_keys(arch), prefix="model.")
+    except ValueError as err:
+        raise TrainingError(str(err)) from None
     if not config.init_generator:
-        arch = config.gan.generator if config.arch == "gan" else config.arch
         sizes = {"--image-size": config.image_size, "--val-image-size": config.val_image_size}
         for option, size in sizes.items():
             if size is None:
@@ -85,6 +90,7 @@ def train(config, resume=False):
         )
     if resume and not has_backup:
         log.info("nothing to resume in %s: starting a new run", run_dir)
+    new_folder = not run_dir.exists()
     write_dir.mkdir(parents=True, exist_ok=True)
     if chief:
         write_config(config, run_dir / "config.yaml")
@@ -92,6 +98,10 @@ def train(config, resume=False):
     previous_policy = keras.mixed_precision.global_policy()
     try:
         generator, history, nan_guard = _fit(config, write_dir, chief)
+    except BaseException:
+        if new_folder and chief and not _holds_progress(write_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)  # a failed start leaves no run folder
+        raise
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
     if nan_guard.diverged:
@@ -105,6 +115,15 @@ def train(config, resume=False):
     with atomic_path(generator_path, prefix=".tmp-", suffix="") as tmp:
         _float32_copy(generator).save(tmp)
     return TrainResult(run_dir, generator_path, history.history, len(history.epoch))
+
+
+def _holds_progress(write_dir):
+    """True once a run has saved something to resume from (a backup or an epoch's weights)."""
+    return any(
+        path.is_file()
+        for folder in ("backup", "checkpoints")
+        for path in (write_dir / folder).rglob("*")
+    )
 
 
 def backup_every(config, total_steps):

@@ -55,6 +55,8 @@ def model_files(model="default"):
             v: shipped_model_path("default", backend="tflite", variant=v) for v in TFLITE_VARIANTS
         }
     path = Path(model)
+    if not path.exists():
+        raise WebAppError(f"--model: {model}: no such file (a .tflite file, or 'default')")
     if path.suffix != ".tflite" or not path.is_file():
         raise WebAppError(f"--model: {model} is not a .tflite file (or 'default')")
     return {"custom": path}
