@@ -191,6 +191,19 @@ def test_the_readme_main_command_output_is_ignored_by_git():
     assert "colorized/" in ignored
 
 
+def test_the_readme_first_screen_holds_what_it_does_the_command_and_a_picture():
+    """Issue 30, item 6: a person with a shoebox of photos reads what kcolor does, the one
+    command and a before/after picture before any metric."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    first_screen = "\n".join(readme.splitlines()[:25])
+    main_command = "pip install . && kcolor colorize examples/ -o colorized/"
+    assert main_command in first_screen
+    assert "![" in first_screen and "Before" in first_screen
+    assert "PSNR" not in first_screen and "dB" not in first_screen  # figures come later
+    test_command = readme.split("<!-- ci:test-command -->", 1)[1]
+    assert "chromium" in test_command.split("##", 1)[0].lower()  # what the browser tests need
+
+
 def test_the_readme_export_examples_write_outside_the_shipped_models():
     """Issue 19, item 6: an example exporting into savedmodels/default could never succeed."""
     import re

@@ -314,6 +314,14 @@ def test_vendored_litertjs_files_match_their_checksums():
     assert tool.LOCAL_IMPORT in core and tool.BARE_IMPORT not in core
 
 
+def test_vendored_tiff_decoder_matches_its_checksums(monkeypatch):
+    monkeypatch.syspath_prepend(str(TOOLS))  # vendor_utif reuses vendor_litertjs's helpers
+    tool = _tool("vendor_utif")
+    assert tool.check(tool.VENDOR, tool.KEPT) == []
+    record = (tool.VENDOR / "VERSION.json").read_text()
+    assert all(version in record for version in tool.VERSIONS.values()) and "MIT" in record
+
+
 def test_make_pool_keeps_the_paths_it_was_given_through_symlinks(tmp_path):
     """Issue 19, item 14: a data root reached through a symlink is written as that path."""
     import subprocess

@@ -41,10 +41,13 @@ def _browser_path():
     for candidate in BROWSER_CANDIDATES:
         if candidate and Path(candidate).is_file():
             return candidate
-    found = shutil.which("chromium-headless-shell") or shutil.which("chromium")
-    if not found:
-        pytest.fail("no Chromium found: apt-get install chromium-headless-shell (.ci/run does)")
-    return found
+    return shutil.which("chromium-headless-shell") or shutil.which("chromium")  # or None
+
+
+NO_BROWSER_HINT = (
+    "no Chromium found: apt-get install chromium-headless-shell (.ci/run does), or "
+    "python -m playwright install chromium"
+)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,12 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=_browser_path(), args=BROWSER_ARGS)
+        try:  # Debian's Chromium, else the one `playwright install chromium` fetched
+            chromium = playwright.chromium.launch(
+                executable_path=_browser_path(), args=BROWSER_ARGS
+            )
+        except Exception as err:  # Playwright raises its own Error type for a missing browser
+            pytest.fail(f"{NO_BROWSER_HINT} ({str(err).splitlines()[0]})")
         yield chromium
         chromium.close()
 
@@ -74,6 +82,8 @@ class Page:
         self.page = self.context.new_page()
         self.requests = []
         self.page.on("request", lambda request: self.requests.append(request.url))
+        self.console = []  # (type, text) of every console message, the worker's included
+        self.page.on("console", lambda message: self.console.append((message.type, message.text)))
         self.downloads = downloads
         self.page.goto(url)
         self.page.wait_for_function(
@@ -102,6 +112,13 @@ class Page:
             saved[info.value.suggested_filename] = path
         errors = [e.text_content() for e in self.page.query_selector_all(".error")]
         return saved, errors
+
+    def wait_for_status(self, start, timeout=30_000):
+        self.page.wait_for_function(
+            "start => document.querySelector('#status').textContent.startsWith(start)",
+            arg=start,
+            timeout=timeout,
+        )
 
     def close(self):
         self.context.close()
@@ -154,8 +171,19 @@ def test_page_colors_match_kcolor_colorize_and_a_bad_file_is_named(
     page = Page(browser, f"{app}?precision={precision}", downloads)
     try:
         saved, errors = page.colorize(photos)
+        page.wait_for_status("Done")  # issue 30: not stuck when the last file is no photo
+        labels = page.page.eval_on_selector_all(
+            "#precision option", "options => options.map(o => [o.textContent, o.title])"
+        )
+        sides = page.page.eval_on_selector(".compare .sides", "e => e.textContent")
     finally:
         page.close()
+    assert [text.split(" (")[0] for text, _ in labels] == ["Best", "Smaller", "Fastest"]
+    assert [title.split(":")[0] for _, title in labels] == ["fp32", "fp16", "int8"]
+    assert all(text.endswith(" MB)") for text, _ in labels)
+    assert sides.split() == ["Before", "After"]
+    errors_in_console = [text for kind, text in page.console if kind == "error"]
+    assert errors_in_console == [], errors_in_console  # LiteRT's INFO lines are not errors
     assert sorted(saved) == ["coco.png", "kodim05.png"]
     assert len(errors) == 2 and "broken.jpg" in errors[0] + errors[1]
     assert "notes.webp" in errors[0] + errors[1]
@@ -193,6 +221,60 @@ def test_exif_rotated_photo_comes_out_upright_as_in_the_cli(app, browser, shared
     assert upright == (array.shape[0], array.shape[1])  # rotated: width and height swap
     tflite = shipped_model_path("default", backend="tflite", variant="fp32")
     assert _agreement(ours, _cli_colorize(photo, tflite, tmp_path)) >= 0.999
+
+
+def test_tiff_scans_are_colorized_as_in_the_cli(app, browser, shared_data, tmp_path):
+    """Issue 30, item 7: TIFF, as scanners write it: 8-bit gray (LZW), 16-bit gray, and RGB
+    with an Orientation tag (turned upright, as Pillow's exif_transpose does)."""
+    from kcolor.shipped import shipped_model_path
+
+    gray = Image.open(shared_data / "kodak24" / "kodim19.png").convert("L")
+    photos = [tmp_path / "scan8.tif", tmp_path / "scan16.tiff", tmp_path / "turned.tif"]
+    gray.save(photos[0], compression="tiff_lzw")
+    sixteen = np.asarray(gray, np.uint16) * 257 + np.arange(gray.width, dtype=np.uint16) % 200
+    Image.fromarray(sixteen.astype(np.uint16)).save(photos[1])
+    gray.convert("RGB").save(photos[2], tiffinfo={274: 6})
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"{app}?precision=fp32", downloads)
+    try:
+        saved, errors = page.colorize(photos)
+    finally:
+        page.close()
+    assert errors == []
+    tflite = shipped_model_path("default", backend="tflite", variant="fp32")
+    for photo in photos:
+        ours = saved[photo.stem + ".png"]
+        cli = _cli_colorize(photo, tflite, tmp_path)
+        assert Image.open(ours).size == Image.open(cli).size
+        agreement = _agreement(ours, cli)
+        assert agreement >= 0.999, f"{photo.name}: {agreement:.5f} within 1 level"
+    assert Image.open(saved["turned.png"]).size == (gray.height, gray.width)
+
+
+def test_a_color_photo_is_not_recolored_without_asking(app, browser, shared_data, tmp_path):
+    """Issue 30, item 7: its card says it is in color; "anyway" colorizes it from its gray,
+    as `kcolor colorize` does."""
+    from kcolor.shipped import shipped_model_path
+
+    photo = tmp_path / "color.png"
+    Image.open(shared_data / "kodak24" / "kodim23.png").save(photo)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page = Page(browser, f"{app}?precision=fp32", downloads)
+    try:
+        page.page.set_input_files("input[type=file]", [str(photo)])
+        page.page.wait_for_selector(".notice .colorize-anyway", timeout=60_000)
+        notice = page.page.text_content(".notice")
+        assert page.page.query_selector_all("a[download$='.png']") == []
+        page.wait_for_status("Done")
+        page.page.click(".colorize-anyway")
+        saved, errors = page.colorize([])
+    finally:
+        page.close()
+    assert "already in color" in notice and errors == []
+    tflite = shipped_model_path("default", backend="tflite", variant="fp32")
+    assert _agreement(saved["color.png"], _cli_colorize(photo, tflite, tmp_path)) >= 0.999
 
 
 def test_server_serves_models_and_no_folder_listing(app):
@@ -309,6 +391,22 @@ def test_page_resize_and_lab_math_match_pillow_and_kcolor_exactly(app, browser):
         expected = np.round(lab_math.lab_to_rgb_keep_lightness(lab) * 255.0)
         assert np.abs(np.asarray(ours) - expected).max() <= 1
         assert np.mean(np.asarray(ours) == expected) > 0.99
+        from kcolor.color.photo_filters import is_grayscale
+
+        gray = np.repeat(rng.integers(0, 256, (40, 30, 1)), 3, axis=-1)
+        cases = [gray, np.clip(gray + rng.integers(-2, 3, gray.shape), 0, 255)]
+        cases += [rng.integers(0, 256, (40, 30, 3)), gray.copy()]
+        cases[-1][:3, :, 0] = 255  # 10% of pixels tinted: color
+        for rgb in cases:
+            rgba = np.concatenate([rgb, np.full((40, 30, 1), 255)], -1).astype(np.uint8)
+            ours = page.evaluate(
+                """async (data) => {
+                    const C = await import('./colorize.js');
+                    return C.isGrayscale(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
+                }""",
+                base64.b64encode(rgba.tobytes()).decode(),
+            )
+            assert ours == bool(is_grayscale(rgb.astype(np.float32)))
     finally:
         context.close()
 
@@ -359,8 +457,13 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
         page.close()
         server.shutdown()
     assert errors == [] and sorted(saved) == ["kodim03.png", "kodim07.png"]
+    import datetime
+
     with zipfile.ZipFile(archive) as bundle:
         assert bundle.testzip() is None and sorted(bundle.namelist()) == sorted(saved)
+        for info in bundle.infolist():  # the photo's own time (issue 30: not 1980-00-00)
+            photo_time = datetime.datetime.fromtimestamp((tmp_path / info.filename).stat().st_mtime)
+            assert abs((datetime.datetime(*info.date_time) - photo_time).total_seconds()) <= 2
         for name, path in saved.items():
             assert bundle.read(name) == path.read_bytes()
 

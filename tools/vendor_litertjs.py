@@ -50,18 +50,33 @@ def sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def checksums(folder=VENDOR):
+def checksums(folder=VENDOR, kept=KEPT):
     """`SHA256SUMS` text of the kept files (LICENSE included)."""
-    return "".join(f"{sha256(folder / name)}  {name}\n" for name in KEPT)
+    return "".join(f"{sha256(folder / name)}  {name}\n" for name in kept)
 
 
-def check(folder=VENDOR):
+def check(folder=VENDOR, kept=KEPT):
     """Names of vendored files whose sha256 differs from SHA256SUMS (empty when all match)."""
     expected = {}
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split(maxsplit=1)
         expected[name] = digest
-    return [n for n in KEPT if not (folder / n).is_file() or sha256(folder / n) != expected.get(n)]
+    return [n for n in kept if not (folder / n).is_file() or sha256(folder / n) != expected.get(n)]
+
+
+def npm_pack(spec, work):
+    """`npm pack SPEC` into `work`, unpacked; returns (package folder, npm metadata)."""
+    result = subprocess.run(
+        ["npm", "pack", spec, "--json", "--pack-destination", str(work)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    info = json.loads(result.stdout)[0]
+    folder = work / spec.rsplit("@", 1)[0].split("/")[-1]
+    with tarfile.open(work / info["filename"]) as archive:
+        archive.extractall(folder, filter="data")
+    return folder / "package", info
 
 
 def strip_source_map(text):
@@ -72,21 +87,7 @@ def strip_source_map(text):
 
 def fetch(version, work):
     """`npm pack` both packages into `work`; returns {package: (folder, npm metadata)}."""
-    found = {}
-    for package in PACKAGES:
-        spec = f"{package}@{version}"
-        result = subprocess.run(
-            ["npm", "pack", spec, "--json", "--pack-destination", str(work)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        info = json.loads(result.stdout)[0]
-        folder = work / package.split("/")[-1]
-        with tarfile.open(work / info["filename"]) as archive:
-            archive.extractall(folder, filter="data")
-        found[package] = (folder / "package", info)
-    return found
+    return {package: npm_pack(f"{package}@{version}", work) for package in PACKAGES}
 
 
 def vendor(version):

@@ -6,7 +6,15 @@
 import { zipFiles } from "./zip.js";
 
 const MODEL_NAMES = { fp32: "default-fp32.tflite", fp16: "default-fp16.tflite", int8: "default-int8.tflite" };
-const ACCEPTED = /\.(jpe?g|png|webp)$/i;
+// What the choice means to someone with a box of photos; the technical name is its tooltip.
+const MODEL_LABELS = {
+  fp32: ["Best", "fp32: full-precision model"],
+  fp16: ["Smaller", "fp16: half-precision weights, nearly the same colors"],
+  int8: ["Fastest", "int8: 8-bit quantized model, slightly different colors"],
+  custom: ["Your model", "the .tflite file given to kcolor web --model"],
+};
+const ACCEPTED = /\.(jpe?g|png|webp|tiff?)$/i;
+const ACCEPTED_TYPES = /^image\/(jpeg|png|webp|tiff)$/;
 
 const worker = new Worker("worker.js");
 const queue = [];
@@ -45,15 +53,21 @@ async function init() {
   const select = $("#precision");
   const wanted = new URLSearchParams(location.search).get("precision");
   for (const [precision, entry] of Object.entries(models)) {
-    select.add(new Option(`${precision}${megabytes(entry.bytes)}`, precision));
+    const [label, tooltip] = MODEL_LABELS[precision] || [precision, precision];
+    const option = new Option(`${label}${megabytes(entry.bytes)}`, precision);
+    option.title = tooltip;
+    select.add(option);
   }
+  const showTooltip = () => { select.title = select.selectedOptions[0]?.title || ""; };
   if (wanted && models[wanted]) select.value = wanted;
   select.addEventListener("change", () => {
     const url = new URL(location.href);
     url.searchParams.set("precision", select.value);
     history.replaceState(null, "", url);
+    showTooltip();
     loadModel(models[select.value].url);
   });
+  showTooltip();
   loadModel(models[select.value].url);
 }
 
@@ -71,10 +85,11 @@ function addFiles(files) {
     item.innerHTML = `<div class="name"></div><progress max="1" value="0"></progress>`;
     item.querySelector(".name").textContent = file.name;
     $("#photos").append(item);
-    if (!ACCEPTED.test(file.name) && !/^image\/(jpeg|png|webp)$/.test(file.type)) {
-      fail(id, `${file.name}: not a JPEG, PNG or WebP photo`);
+    if (!ACCEPTED.test(file.name) && !ACCEPTED_TYPES.test(file.type)) {
+      fail(id, `${file.name}: not a JPEG, PNG, WebP or TIFF photo`);
       continue;
     }
+    itemOf(id).file = file;
     queue.push({ id, file });
   }
   pump();
@@ -96,17 +111,48 @@ function fail(id, message) {
 function pump() {
   if (busy || !ready || queue.length === 0) return;
   busy = true;
-  const { id, file } = queue.shift();
-  itemOf(id).file = file;
+  const { id, file, force } = queue.shift();
   status(`Colorizing ${file.name}… (${queue.length} waiting)`);
-  worker.postMessage({ type: "colorize", id, file });
+  worker.postMessage({ type: "colorize", id, file, force });
+}
+
+// One photo is over (colorized, failed or set aside): the status line says what is next.
+function photoFinished() {
+  busy = false;
+  status(queue.length ? "" : "Done. Add more photos, or download.");
+  pump();
+}
+
+// A color photo: colorizing it would replace its own colors, so the card asks first.
+function askAboutColorPhoto(id) {
+  const item = itemOf(id);
+  item.querySelector("progress")?.remove();
+  const notice = document.createElement("div");
+  notice.className = "notice";
+  notice.textContent = "This photo is already in color: colorizing it replaces its own " +
+    "colors with the model's. ";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "colorize-anyway";
+  button.textContent = "Colorize from its gray anyway";
+  button.addEventListener("click", () => {
+    notice.remove();
+    const bar = document.createElement("progress");
+    bar.max = 1;
+    bar.value = 0;
+    item.append(bar);
+    queue.push({ id, file: item.file, force: true });
+    pump();
+  });
+  notice.append(button);
+  item.append(notice);
 }
 
 function showResult(message) {
   const item = itemOf(message.id);
   const file = item.file;
   const name = outputName(file.name);
-  results.set(message.id, { name, png: message.png });
+  results.set(message.id, { name, png: message.png, date: new Date(file.lastModified || Date.now()) });
   const before = URL.createObjectURL(file);
   const after = URL.createObjectURL(message.png);
   item.querySelector("progress").remove();
@@ -114,7 +160,9 @@ function showResult(message) {
   compare.className = "compare";
   compare.innerHTML = `<div class="frame"><img class="before" alt="before">
     <img class="after" alt="after"></div>
-    <input type="range" min="0" max="100" value="50" aria-label="before / after">`;
+    <div class="sides"><span>Before</span>
+    <input type="range" min="0" max="100" value="50" aria-label="before / after">
+    <span>After</span></div>`;
   compare.querySelector(".before").src = before;
   const afterImage = compare.querySelector(".after");
   afterImage.src = after;
@@ -148,9 +196,10 @@ worker.onmessage = (event) => {
     if (bar) bar.value = message.fraction;
   } else if (message.type === "done") {
     showResult(message);
-    busy = false;
-    status(queue.length ? "" : "Done. Add more photos, or download.");
-    pump();
+    photoFinished();
+  } else if (message.type === "colored") {
+    askAboutColorPhoto(message.id);
+    photoFinished();
   } else if (message.type === "error") {
     if (message.id === undefined) {
       status(`The model could not be loaded: ${message.message}`);
@@ -158,8 +207,7 @@ worker.onmessage = (event) => {
     }
     const file = itemOf(message.id).file;
     fail(message.id, `${file.name}: ${message.message}`);
-    busy = false;
-    pump();
+    photoFinished();
   }
 };
 
@@ -177,8 +225,8 @@ drop.addEventListener("drop", (event) => {
 });
 $("#download-all").addEventListener("click", async () => {
   const entries = [];
-  for (const { name, png } of results.values()) {
-    entries.push({ name, data: new Uint8Array(await png.arrayBuffer()) });
+  for (const { name, png, date } of results.values()) {
+    entries.push({ name, date, data: new Uint8Array(await png.arrayBuffer()) });
   }
   const link = document.createElement("a");
   link.href = URL.createObjectURL(zipFiles(entries));

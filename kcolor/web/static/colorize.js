@@ -248,6 +248,28 @@ export function resizeBilinearRGB(rgba, sw, sh, dw, dh) {
   return out;
 }
 
+// ---- is it a gray photo? --------------------------------------------------------------------
+
+// kcolor.color.photo_filters.is_grayscale, the rule the training data and manifest use: gray
+// when under 1% of the pixels have a channel spread (max - min of R, G, B) above 8 and the mean
+// spread is under 3. `rgba` is ImageData's bytes.
+export const GRAY_PIXEL_SPREAD = 8;
+export const GRAY_MAX_COLORED_SHARE = 0.01;
+export const GRAY_MAX_MEAN_SPREAD = 3;
+
+export function isGrayscale(rgba) {
+  const pixels = rgba.length / 4;
+  let colored = 0;
+  let spreadSum = 0;
+  for (let i = 0; i < rgba.length; i += 4) {
+    const r = rgba[i], g = rgba[i + 1], b = rgba[i + 2];
+    const spread = Math.max(r, g, b) - Math.min(r, g, b);
+    spreadSum += spread;
+    if (spread > GRAY_PIXEL_SPREAD) colored++;
+  }
+  return colored / pixels < GRAY_MAX_COLORED_SHARE && spreadSum / pixels < GRAY_MAX_MEAN_SPREAD;
+}
+
 // ---- the small copy the model sees ---------------------------------------------------------
 
 // Size of the small copy: long side `limit`, never enlarged (colorizer._predict_small).

@@ -3,12 +3,16 @@
 // glue with importScripts(), which module workers lack; its ES modules come in through import().
 //
 // Messages in:  {type: "load", modelUrl}        -> {type: "loaded", size, seconds}
-//               {type: "colorize", id, file}    -> {type: "progress", id, stage, fraction}*,
+//               {type: "colorize", id, file, force}
+//                                               -> {type: "progress", id, stage, fraction}*,
 //                                                  {type: "done", id, png, width, height, timings}
+//                                                  or {type: "colored", id} (a color photo,
+//                                                  left alone unless `force`)
 //                                                  or {type: "error", id, message}
 
 const WASM_DIR = "vendor/litertjs/wasm/";
 const WASM_GLUE = "litert_wasm_compat_internal.js";
+const TIFF_SCRIPTS = ["vendor/utif/pako_inflate.min.js", "vendor/utif/UTIF.js"];
 
 let lite = null;
 let pipeline = null;
@@ -32,6 +36,10 @@ async function load(modelUrl) {
     self.Module = {
       locateFile: (name) => new URL(`${WASM_DIR}${name}`, self.location.href).href,
       onAbort: (reason) => postMessage({ type: "error", message: `LiteRT failed: ${reason}` }),
+      // LiteRT's C++ writes its INFO lines (the XNNPACK delegate...) to stderr, which the glue
+      // sends to console.error by default: the console showed errors on every load.
+      print: (line) => console.log(line),
+      printErr: (line) => (/^(INFO|I\d{4}|VERBOSE)\b/.test(line) ? console.debug : console.warn)(line),
     };
     await lite.loadLiteRt(new URL(`${WASM_DIR}${WASM_GLUE}`, self.location.href).href);
   }
@@ -42,7 +50,80 @@ async function load(modelUrl) {
   return { size: modelSize, seconds: (performance.now() - started) / 1000 };
 }
 
+function isTiff(bytes) {
+  const tag = String.fromCharCode(...bytes.subarray(0, 4));
+  return tag === "II*\0" || tag === "MM\0*";
+}
+
+// TIFF (scanners write it; only Safari decodes it natively) through UTIF.js, first page only,
+// its Orientation tag applied as Pillow's exif_transpose does in the CLI.
+function decodeTiff(buffer) {
+  if (!self.UTIF) importScripts(...TIFF_SCRIPTS.map((p) => new URL(p, self.location.href).href));
+  let page;
+  let rgba;
+  try {
+    page = UTIF.decode(buffer)[0];
+    UTIF.decodeImage(buffer, page);
+    rgba = sixteenBitGray(page) || UTIF.toRGBA8(page);
+  } catch (error) {
+    throw new Error("not a readable TIFF image");
+  }
+  if (!page || !page.width || !page.height || rgba.length !== page.width * page.height * 4) {
+    throw new Error("not a readable TIFF image");
+  }
+  const source = new OffscreenCanvas(page.width, page.height);
+  source.getContext("2d").putImageData(
+    new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.length), page.width),
+    0,
+    0,
+  );
+  return oriented(source, page.t274 ? page.t274[0] : 1);
+}
+
+// 16-bit gray (BlackIsZero) scaled to 8 bits as kcolor.image_io does (round(v / 257), or the
+// values as they are when none exceeds 255); UTIF.js keeps only the high byte. null otherwise.
+function sixteenBitGray(page) {
+  const bits = page.t258 ? page.t258[0] : 1;
+  const samples = page.t277 ? page.t277[0] : 1;
+  if (bits !== 16 || samples !== 1 || !page.t262 || page.t262[0] !== 1) return null;
+  const count = page.width * page.height;
+  const values = new Uint16Array(count);
+  let max = 0;
+  for (let i = 0; i < count; i++) {
+    values[i] = page.data[2 * i] | (page.data[2 * i + 1] << 8); // UTIF.js made it little-endian
+    if (values[i] > max) max = values[i];
+  }
+  const scale = max > 255 ? 257 : 1;
+  const rgba = new Uint8Array(count * 4);
+  for (let i = 0; i < count; i++) {
+    const v = Math.min(255, Math.round(values[i] / scale));
+    rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
+    rgba[4 * i + 3] = 255;
+  }
+  return rgba;
+}
+
+// The canvas turned upright for a TIFF/EXIF orientation 1-8 (2-8 mirror or rotate).
+function oriented(source, orientation) {
+  const { width: w, height: h } = source;
+  const swap = orientation >= 5 && orientation <= 8;
+  const canvas = new OffscreenCanvas(swap ? h : w, swap ? w : h);
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  const transforms = {
+    1: [1, 0, 0, 1, 0, 0], 2: [-1, 0, 0, 1, w, 0], 3: [-1, 0, 0, -1, w, h],
+    4: [1, 0, 0, -1, 0, h], 5: [0, 1, 1, 0, 0, 0], 6: [0, 1, -1, 0, h, 0],
+    7: [0, -1, -1, 0, h, w], 8: [0, -1, 1, 0, 0, w],
+  };
+  context.setTransform(...(transforms[orientation] || transforms[1]));
+  context.drawImage(source, 0, 0);
+  context.setTransform(1, 0, 0, 1, 0, 0);
+  return { canvas, context, width: canvas.width, height: canvas.height };
+}
+
 async function decode(file) {
+  if (isTiff(new Uint8Array(await file.slice(0, 4).arrayBuffer()))) {
+    return decodeTiff(await file.arrayBuffer());
+  }
   // Upright (EXIF orientation applied) and without color management, as Pillow reads it.
   let bitmap;
   try {
@@ -52,7 +133,7 @@ async function decode(file) {
       premultiplyAlpha: "none",
     });
   } catch (error) {
-    throw new Error("not a readable image (JPEG, PNG or WebP)");
+    throw new Error("not a readable image (JPEG, PNG, WebP or TIFF)");
   }
   const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
   const context = canvas.getContext("2d", { willReadFrequently: true });
@@ -61,13 +142,17 @@ async function decode(file) {
   return { canvas, context, width: canvas.width, height: canvas.height };
 }
 
-async function colorize(id, file) {
+async function colorize(id, file, force) {
   const timings = {};
   let start = performance.now();
   const { canvas, context, width, height } = await decode(file);
   const image = context.getImageData(0, 0, width, height);
   const rgba = image.data;
   timings.decode = (performance.now() - start) / 1000;
+  if (!force && !pipeline.isGrayscale(rgba)) {
+    postMessage({ type: "colored", id }); // its own colors would be lost: the user decides
+    return;
+  }
   postMessage({ type: "progress", id, stage: "decoded", fraction: 0.1 });
 
   start = performance.now();
@@ -109,7 +194,7 @@ self.onmessage = async (event) => {
     if (message.type === "load") {
       postMessage({ type: "loaded", ...(await load(message.modelUrl)) });
     } else if (message.type === "colorize") {
-      await colorize(message.id, message.file);
+      await colorize(message.id, message.file, Boolean(message.force));
     }
   } catch (error) {
     postMessage({ type: "error", id: message.id, message: String(error.message || error) });

@@ -28,7 +28,16 @@ function uniqueNames(names) {
   });
 }
 
-// entries: [{name, data: Uint8Array}] -> Blob of a .zip archive.
+// A Date as the two 16-bit MS-DOS fields ZIP stores (local time, 2-second steps, 1980-2107):
+// without them every entry read 1980-00-00.
+export function dosDateTime(date) {
+  const year = Math.min(Math.max(date.getFullYear(), 1980), 2107);
+  const time = (date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1);
+  const day = ((year - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate();
+  return [time, day];
+}
+
+// entries: [{name, data: Uint8Array, date?: Date (default now)}] -> Blob of a .zip archive.
 export function zipFiles(entries) {
   const encoder = new TextEncoder();
   const names = uniqueNames(entries.map((e) => e.name));
@@ -39,10 +48,13 @@ export function zipFiles(entries) {
     const name = encoder.encode(names[index]);
     const crc = crc32(entry.data);
     const size = entry.data.length;
+    const [time, day] = dosDateTime(entry.date || new Date());
     const local = new DataView(new ArrayBuffer(30));
     local.setUint32(0, 0x04034b50, true);
     local.setUint16(4, 20, true);
     local.setUint16(6, 0x0800, true); // UTF-8 names
+    local.setUint16(10, time, true);
+    local.setUint16(12, day, true);
     local.setUint32(14, crc, true);
     local.setUint32(18, size, true);
     local.setUint32(22, size, true);
@@ -53,6 +65,8 @@ export function zipFiles(entries) {
     record.setUint16(4, 20, true);
     record.setUint16(6, 20, true);
     record.setUint16(8, 0x0800, true);
+    record.setUint16(12, time, true);
+    record.setUint16(14, day, true);
     record.setUint32(16, crc, true);
     record.setUint32(20, size, true);
     record.setUint32(24, size, true);
