@@ -165,10 +165,11 @@ def test_progress_bars_count_frames_for_a_film_and_files_for_a_batch(
     assert bars == [("file", None), ("frame", None)]
 
 
-def test_ctrl_c_in_a_video_leaves_no_partial_file(clips, tmp_path, monkeypatch):
+@pytest.mark.parametrize("stage", ["_predict_frame", "_finish_frame"])  # reader / writer thread
+def test_ctrl_c_in_a_video_leaves_no_partial_file(clips, tmp_path, monkeypatch, stage):
     import kcolor.inference.video as video
 
-    real = video._colorize_frame
+    real = getattr(video, stage)
     calls = []
 
     def interrupted(*args):
@@ -177,7 +178,7 @@ def test_ctrl_c_in_a_video_leaves_no_partial_file(clips, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(video, "_colorize_frame", interrupted)
+    monkeypatch.setattr(video, stage, interrupted)
     out = tmp_path / "out"
     result = _colorize(clips["bikes"], "-o", out)
     assert result.exit_code == 130

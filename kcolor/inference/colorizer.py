@@ -201,10 +201,10 @@ class Colorizer:
         )
         return guidance.padded(*padded_shape)
 
-    def join(self, rgb, ab_small):
+    def join(self, rgb, ab_small, threads=None):
         """Upsample normalized ab `(h, w, 2)` to the photo's size and join it with the photo's
-        own lightness: `(H, W, 3)` uint8 sRGB."""
-        return join_full_resolution(rgb, ab_small)
+        own lightness: `(H, W, 3)` uint8 sRGB (`threads`: see `join_full_resolution`)."""
+        return join_full_resolution(rgb, ab_small, threads=threads)
 
     def predict_small(self, rgb, points=None, palette=None):
         """The photo shrunk to long side `size` (or the model's fixed input): its lightness

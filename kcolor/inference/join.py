@@ -70,7 +70,9 @@ def _f_inverse(t):
 def _linear_rgb(f_y, y, a_units, b_units):
     """Linear RGB `(3, n)` of pixels given f(Y), Y and the a, b terms in f units."""
     x = _f_inverse(f_y + a_units)
-    z = _f_inverse(f_y - b_units)
+    f_z = f_y - b_units
+    np.maximum(f_z, np.float32(0.0), out=f_z)  # z < 0 is outside every gamut (lab_to_linear's)
+    z = _f_inverse(f_z)
     rgb = np.empty((3, f_y.size), np.float32)
     for channel in range(3):
         out = rgb[channel]

@@ -2,13 +2,18 @@
 
 Each frame is colorized as a photo is (the network sees a small copy; its colors are joined with
 the frame's full-resolution lightness), with a temporal filter on the small ab map between the
-two (`kcolor.inference.temporal`). Frames are decoded, colorized, encoded and written one at a
-time, so memory does not grow with the film's length. The output has the input's size, frame
-rate, timestamps and frame count; audio packets are copied unchanged (no re-encoding); the
-video is re-encoded (H.264, VP9 for WebM) at a high quality. The file is written under a
-temporary name and renamed, so an interrupted run leaves no partial file.
+two (`kcolor.inference.temporal`). Two stages overlap on the cores, joined by a bounded queue
+(`PIPELINE_DEPTH` frames), so memory does not grow with the film's length: a reader thread
+decodes, runs the network and the filter (FFmpeg, LiteRT and OpenCV release the GIL); the
+calling thread joins at full resolution, encodes and writes, in the input's order. The output
+has the input's size, frame rate, timestamps and frame count; audio packets are copied
+unchanged (no re-encoding); the video is re-encoded (H.264, VP9 for WebM) at a high quality.
+The file is written under a temporary name and renamed, so an interrupted run leaves no
+partial file.
 """
 
+import queue
+import threading
 from pathlib import Path
 
 from kcolor.fileio import atomic_path
@@ -20,6 +25,8 @@ _CODECS = {".webm": "libvpx-vp9"}
 _DEFAULT_CODEC = "libx264"
 _QUALITY = {"libx264": {"crf": "16", "preset": "veryfast"}, "libvpx-vp9": {"crf": "24", "b": "0"}}
 _KEPT_METADATA = ("language", "title", "creation_time", "handler_name")
+PIPELINE_DEPTH = 4  # frames between the two stages: enough to overlap, memory stays flat
+_END = object()
 
 
 def colorize_video(colorizer, source, destination, temporal="flow", progress=None, palette=None):
@@ -56,18 +63,18 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
                 audio_out = {s.index: writer.add_stream_from_template(s) for s in audio_in}
                 frames = 0
                 try:
-                    for packet in reader.demux(video_in, *audio_in):
-                        if packet.stream.type == "audio":
-                            if packet.dts is not None:  # the demuxer's flush packet has none
-                                packet.stream = audio_out[packet.stream.index]
-                                writer.mux(packet)
+                    for item in _predicted(
+                        reader, video_in, audio_in, colorizer, smoother, palette
+                    ):
+                        if item[0] == "audio":
+                            item[1].stream = audio_out[item[1].stream.index]
+                            writer.mux(item[1])
                             continue
-                        for frame in packet.decode():
-                            colored = _colorize_frame(av, colorizer, smoother, frame, palette)
-                            writer.mux(video_out.encode(colored))
-                            frames += 1
-                            if progress:
-                                progress(frames, total)
+                        _, frame, rgb, ab = item
+                        writer.mux(video_out.encode(_finish_frame(av, colorizer, frame, rgb, ab)))
+                        frames += 1
+                        if progress:
+                            progress(frames, total)
                     writer.mux(video_out.encode(None))
                 except av.error.FFmpegError as err:
                     raise VideoDecodeError(source, f"cannot decode ({error_reason(err)})") from None
@@ -77,12 +84,64 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
     return {"frames": frames, "scene_cuts": smoother.cuts, "seconds": duration}
 
 
-def _colorize_frame(av, colorizer, smoother, frame, palette=None):
-    """One decoded frame in, one colorized frame out, with the input's timestamp."""
+def _predicted(reader, video_in, audio_in, colorizer, smoother, palette):
+    """The film's packets in demux order: ("audio", packet), or ("video", frame, rgb, ab) with
+    the frame's filtered small ab. Produced by a reader thread, at most PIPELINE_DEPTH ahead; an
+    error there (a damaged file, Ctrl-C in a test's stand-in) is raised here, in order."""
+    items = queue.Queue(PIPELINE_DEPTH)
+    stop = threading.Event()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            for packet in reader.demux(video_in, *audio_in):
+                if packet.stream.type == "audio":
+                    # The demuxer's flush packet has no dts: nothing to copy.
+                    if packet.dts is not None and not put(("audio", packet)):
+                        return
+                    continue
+                for frame in packet.decode():
+                    rgb, ab = _predict_frame(colorizer, smoother, frame, palette)
+                    if not put(("video", frame, rgb, ab)):
+                        return
+            put((_END,))
+        except BaseException as err:  # handed to the consumer, which raises it
+            put(("error", err))
+
+    thread = threading.Thread(target=read, name="kcolor-video-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = items.get()
+            if item[0] is _END:
+                return
+            if item[0] == "error":
+                raise item[1]
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _predict_frame(colorizer, smoother, frame, palette=None):
+    """A decoded frame's pixels and its small ab, filtered along the film (reader thread)."""
     rgb = frame.to_ndarray(format="rgb24")
     lightness, ab = colorizer.predict_small(rgb, palette=palette)
-    colored = colorizer.join(rgb, smoother(lightness, ab))
-    out = av.VideoFrame.from_ndarray(colored, format="rgb24")
+    return rgb, smoother(lightness, ab)
+
+
+def _finish_frame(av, colorizer, frame, rgb, ab):
+    """The colorized frame at full resolution, with the input's timestamp (calling thread;
+    one thread for the join: the reader has the other core)."""
+    out = av.VideoFrame.from_ndarray(colorizer.join(rgb, ab, threads=1), format="rgb24")
     out.pts, out.time_base = frame.pts, frame.time_base
     return out
 

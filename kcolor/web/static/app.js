@@ -177,6 +177,7 @@ function showResult(message) {
   link.download = name;
   link.textContent = `Download ${name}`;
   const t = message.timings;
+  item.dataset.timings = JSON.stringify(t); // seconds per stage, for bench/web_bench.py
   const info = document.createElement("span");
   info.textContent = `${message.width}x${message.height}, ` +
     `${(t.decode + t.inference + t.join + t.encode).toFixed(2)} s (model ${t.inference.toFixed(2)} s)`;

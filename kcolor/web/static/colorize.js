@@ -346,28 +346,81 @@ export function widenAb(abPadded, tw, w, h, width) {
   return wide;
 }
 
+// ---- the fast join (kcolor/inference/join.py in JavaScript) --------------------------------
+
+// f(Y) of a gray pixel per 8-bit level, and the sRGB encoding table (linear step -> level):
+// no cube root for a gray photo and no power per channel, as the command line does.
+const GRAY_F_Y = Float32Array.from(LINEAR_TABLE, (y) => Math.fround(labF(y)));
+const SRGB_LEVELS = 65536;
+const SRGB_TABLE = Uint8Array.from({ length: SRGB_LEVELS }, (_, i) =>
+  Math.round(linearToSrgb(Math.fround(i / (SRGB_LEVELS - 1))) * 255.0),
+);
+const M = XYZ_TO_RGB;
+
+function fInverse(f) {
+  return f > LAB_CUBE_BREAK ? f * f * f : (f - LAB_OFFSET) / LAB_KAPPA_SLOPE;
+}
+
+function encode(linear) {
+  const x = linear < 0 ? 0 : linear > 1 ? 1 : linear;
+  return SRGB_TABLE[(x * (SRGB_LEVELS - 1) + 0.5) | 0];
+}
+
 // Colorize rows [top, top + rows) of the photo in place: rgba (the photo, W x H, RGBA) gets
-// the joined colors; alpha is left as it is.
+// the joined colors; alpha is left as it is. Same math as labTo8bit, unrolled for speed.
 export function joinBand(rgba, width, height, wide, h, top, rows) {
   const rowsC = bilinearCoordinates(h, height);
-  const pixel = [0, 0, 0];
   const scratch = [0, 0, 0];
   const end = Math.min(top + rows, height);
   for (let y = top; y < end; y++) {
     const wgt = rowsC.weight[y];
+    const keep = Math.fround(1 - wgt);
     const lo = rowsC.low[y] * width * 2;
     const hi = rowsC.high[y] * width * 2;
     for (let x = 0; x < width; x++) {
       const p = (y * width + x) * 4;
-      const a = Math.fround(wide[lo + x * 2] * Math.fround(1 - wgt) + wide[hi + x * 2] * wgt);
-      const b = Math.fround(
-        wide[lo + x * 2 + 1] * Math.fround(1 - wgt) + wide[hi + x * 2 + 1] * wgt,
-      );
-      const L = lightness8(rgba[p], rgba[p + 1], rgba[p + 2]);
-      labTo8bit(L, a, b, pixel, scratch);
-      rgba[p] = pixel[0];
-      rgba[p + 1] = pixel[1];
-      rgba[p + 2] = pixel[2];
+      const a = Math.fround(wide[lo + x * 2] * keep + wide[hi + x * 2] * wgt);
+      const b = Math.fround(wide[lo + x * 2 + 1] * keep + wide[hi + x * 2 + 1] * wgt);
+      const r8 = rgba[p];
+      const g8 = rgba[p + 1];
+      const b8 = rgba[p + 2];
+      let fy;
+      let yy;
+      if (r8 === g8 && g8 === b8) {
+        fy = GRAY_F_Y[r8];
+        yy = LINEAR_TABLE[r8];
+      } else {
+        const L = lightness8(r8, g8, b8);
+        fy = (L + 16.0) / 116.0;
+        yy = fInverse(fy);
+      }
+      const xx = fInverse(fy + a / 500.0);
+      const zz = fInverse(Math.max(fy - b / 200.0, 0.0));
+      const red = xx * M[0][0] + yy * M[1][0] + zz * M[2][0];
+      const green = xx * M[0][1] + yy * M[1][1] + zz * M[2][1];
+      const blue = xx * M[0][2] + yy * M[1][2] + zz * M[2][2];
+      const lowest = Math.min(red, green, blue);
+      const highest = Math.max(red, green, blue);
+      if (lowest >= -GAMUT_TOLERANCE && highest <= 1 + GAMUT_TOLERANCE) {
+        rgba[p] = encode(red);
+        rgba[p + 1] = encode(green);
+        rgba[p + 2] = encode(blue);
+      } else {
+        // Out of gamut: lower the chroma by bisection, the lightness kept (labTo8bit's way).
+        const L = 116.0 * fy - 16.0;
+        let low = 0.0;
+        let high = 1.0;
+        for (let step = 0; step < CHROMA_STEPS; step++) {
+          const middle = (low + high) / 2.0;
+          labToLinear(L, a * middle, b * middle, scratch);
+          if (inGamut(scratch)) low = middle;
+          else high = middle;
+        }
+        labToLinear(L, a * low, b * low, scratch);
+        rgba[p] = encode(scratch[0]);
+        rgba[p + 1] = encode(scratch[1]);
+        rgba[p + 2] = encode(scratch[2]);
+      }
     }
   }
 }
