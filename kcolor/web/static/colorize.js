@@ -105,20 +105,24 @@ function inGamut(rgb) {
   );
 }
 
+// Linear RGB of an out-of-gamut Lab color with its chroma lowered by bisection until it fits,
+// the lightness kept (lab_to_rgb_keep_lightness), into scratch.
+function fitChroma(L, a, b, scratch) {
+  let low = 0.0;
+  let high = 1.0;
+  for (let step = 0; step < CHROMA_STEPS; step++) {
+    const middle = (low + high) / 2.0;
+    labToLinear(L, a * middle, b * middle, scratch);
+    if (inGamut(scratch)) low = middle;
+    else high = middle;
+  }
+  return labToLinear(L, a * low, b * low, scratch);
+}
+
 // Lab -> 8-bit sRGB; out-of-gamut colors lose chroma by bisection (lab_to_rgb_keep_lightness).
 export function labTo8bit(L, a, b, out, scratch) {
   labToLinear(L, a, b, scratch);
-  if (!inGamut(scratch)) {
-    let low = 0.0;
-    let high = 1.0;
-    for (let step = 0; step < CHROMA_STEPS; step++) {
-      const middle = (low + high) / 2.0;
-      labToLinear(L, a * middle, b * middle, scratch);
-      if (inGamut(scratch)) low = middle;
-      else high = middle;
-    }
-    labToLinear(L, a * low, b * low, scratch);
-  }
+  if (!inGamut(scratch)) fitChroma(L, a, b, scratch);
   for (let j = 0; j < 3; j++) out[j] = Math.round(linearToSrgb(scratch[j]) * 255.0);
   return out;
 }
@@ -406,17 +410,7 @@ export function joinBand(rgba, width, height, wide, h, top, rows) {
         rgba[p + 1] = encode(green);
         rgba[p + 2] = encode(blue);
       } else {
-        // Out of gamut: lower the chroma by bisection, the lightness kept (labTo8bit's way).
-        const L = 116.0 * fy - 16.0;
-        let low = 0.0;
-        let high = 1.0;
-        for (let step = 0; step < CHROMA_STEPS; step++) {
-          const middle = (low + high) / 2.0;
-          labToLinear(L, a * middle, b * middle, scratch);
-          if (inGamut(scratch)) low = middle;
-          else high = middle;
-        }
-        labToLinear(L, a * low, b * low, scratch);
+        fitChroma(116.0 * fy - 16.0, a, b, scratch); // out of gamut: lower the chroma
         rgba[p] = encode(scratch[0]);
         rgba[p + 1] = encode(scratch[1]);
         rgba[p + 2] = encode(scratch[2]);
