@@ -48,8 +48,10 @@ IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
     type=click.Choice(IMAGE_FORMATS),
     default="png",
     show_default=True,
-    help="Output format of photos; 'same' keeps each input's. Videos keep their container "
-    "(mp4, mov, mkv, avi, webm) unless 'mp4' (then photos are PNG).",
+    help="Output format of photos; 'same' keeps each input's. png is lossless (fast: the "
+    "'Up' filter, deflate on every core); jpg is quality 95 with EXIF and ICC kept, about a "
+    "fifth of the size. Videos keep their container (mp4, mov, mkv, avi, webm) unless 'mp4' "
+    "(then photos are PNG).",
 )
 @click.option(
     "--temporal",

@@ -56,3 +56,29 @@ def test_not_an_8_bit_image_is_refused():
         png_writer.encode_png(np.zeros((4, 4, 3), np.uint16))
     with pytest.raises(ValueError, match="uint8"):
         png_writer.encode_png(np.zeros((4, 4, 5), np.uint8))
+
+
+@pytest.mark.parametrize("out_format", ["png", "jpg"])
+def test_colorize_keeps_exif_and_icc_in_png_and_jpg(shared_data, tmp_path, out_format):
+    """Issue 31, item 3: `--format jpg` (quality 95) and the fast PNG writer both carry the
+    photo's EXIF and ICC profile."""
+    from click.testing import CliRunner
+    from kcolor.cli.main import main
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "kcolor test camera"
+    photo = tmp_path / "scan.jpg"
+    gray = Image.open(shared_data / "kodak24" / "kodim05.png").convert("L").convert("RGB")
+    gray.save(photo, quality=92, exif=exif.tobytes(), icc_profile=icc)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["colorize", str(photo), "-o", str(out), "--format", out_format]
+    )
+    assert result.exit_code == 0, result.output
+    written = Image.open(out / f"scan.{out_format}")
+    assert written.format == {"png": "PNG", "jpg": "JPEG"}[out_format]
+    assert written.size == gray.size
+    assert written.getexif()[0x010F] == "kcolor test camera"
+    assert written.info["icc_profile"] == icc
