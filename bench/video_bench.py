@@ -43,7 +43,7 @@ class StageTimer:
         return timed
 
 
-def run_once(colorizer, gray, out, temporal):
+def run_once(colorizer, gray, out, temporal, network_every=1):
     from kcolor.inference.temporal import TemporalFilter
     from kcolor.inference.video import colorize_video
 
@@ -57,7 +57,8 @@ def run_once(colorizer, gray, out, temporal):
     colorizer.join = timer.wrap("join", colorizer.join)
     try:
         start = time.perf_counter()
-        info = colorize_video(colorizer, gray, out, temporal=TimedFilter(temporal))
+        options = {"network_every": network_every} if network_every > 1 else {}
+        info = colorize_video(colorizer, gray, out, temporal=TimedFilter(temporal), **options)
         total = time.perf_counter() - start
     finally:
         del colorizer.predict_small, colorizer.join
@@ -92,6 +93,7 @@ def main():
     parser.add_argument("--model", default="default", help="'default' or a .tflite file")
     parser.add_argument("--code-root", type=Path, default=REPO_ROOT)
     parser.add_argument("--scale", help="resize the gray clip to WIDTHxHEIGHT first")
+    parser.add_argument("--network-every", type=int, default=1)
     args = parser.parse_args()
 
     import av
@@ -117,7 +119,11 @@ def main():
                 best = None
                 for _ in range(args.repeats):
                     frames, total, stages = run_once(
-                        colorizer, gray, Path(tmp) / f"out-{temporal}.mp4", temporal
+                        colorizer,
+                        gray,
+                        Path(tmp) / f"out-{temporal}.mp4",
+                        temporal,
+                        args.network_every,
                     )
                     if best is None or total < best[1]:
                         best = (frames, total, stages)

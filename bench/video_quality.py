@@ -77,13 +77,17 @@ def parse_setting(text):
     return method, {key: float(value) for key, value in zip(keys, numbers, strict=False)}
 
 
-def colorize_with(colorizer, source, destination, method, options):
+def colorize_with(colorizer, source, destination, method, options, network_every=1):
     """`colorize_video` with a TemporalFilter of the given settings."""
     from kcolor.inference.temporal import TemporalFilter
     from kcolor.inference.video import colorize_video
 
     return colorize_video(
-        colorizer, source, destination, temporal=TemporalFilter(method, **options)
+        colorizer,
+        source,
+        destination,
+        temporal=TemporalFilter(method, **options),
+        network_every=network_every,
     )
 
 
@@ -94,6 +98,9 @@ def main():
     parser.add_argument("--settings", nargs="+", default=["off", "flow"])
     parser.add_argument("--model", default="default")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--network-every", type=int, default=1, help="run the network on every Nth frame"
+    )
     args = parser.parse_args()
 
     from kcolor import Colorizer
@@ -114,10 +121,11 @@ def main():
                 method, options = parse_setting(setting)
                 out = tmp / f"{name}-{setting.replace(':', '_')}.mp4"
                 start = time.perf_counter()
-                info = colorize_with(colorizer, gray, out, method, options)
+                info = colorize_with(colorizer, gray, out, method, options, args.network_every)
                 seconds = time.perf_counter() - start
                 scores = score_video(out, truth)
                 row = {"clip": name, "setting": setting, **scores, "scene_cuts": info["scene_cuts"]}
+                row["network_every"] = args.network_every
                 row["fps_with_scoring_load"] = info["frames"] / seconds
                 results.append(row)
                 print(

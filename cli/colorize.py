@@ -3,6 +3,7 @@
 import click
 
 IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
+NETWORK_EVERY_DEFAULT = 1
 
 
 @click.command("colorize")
@@ -62,6 +63,15 @@ IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
     "previous ones moved along the motion; blend: the same without motion; off: each frame "
     "alone. Lightness is never touched.",
 )
+@click.option(
+    "--network-every",
+    type=click.IntRange(min=1),
+    default=NETWORK_EVERY_DEFAULT,
+    show_default=True,
+    help="Videos: run the network on every Nth frame; the frames between take the previous "
+    "colors moved along the motion (--temporal flow or blend), and a scene cut always gets the "
+    "network. 1: every frame.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs (inputs never are).")
 @click.option(
     "--compare",
@@ -92,6 +102,7 @@ def colorize(
     size,
     out_format,
     temporal,
+    network_every,
     overwrite,
     compare,
     hints_file,
@@ -186,7 +197,12 @@ def colorize(
         )
         plan.jobs = [job._replace(hints=None) for job in plan.jobs]
     summary = colorize_paths(
-        colorizer, plan.jobs, overwrite=overwrite, temporal=temporal, palette=palette
+        colorizer,
+        plan.jobs,
+        overwrite=overwrite,
+        temporal=temporal,
+        palette=palette,
+        network_every=network_every,
     )
     failed = summary["failed"] + len(plan.problems)
     parts = [f"{summary['written']} written to {out}"]

@@ -276,3 +276,38 @@ def test_mixed_inputs_keep_or_convert_containers(clips, tmp_path, shared_data):
         assert result.exit_code == 0, result.output
         assert sorted(p.name for p in out.iterdir()) == sorted([expected, photo.stem + ".png"])
         assert len(_frames(out / expected)) == 4
+
+
+def test_network_every_second_frame_halves_the_network_and_keeps_every_frame(clips, tmp_path):
+    """Issue 31: frames between network runs follow the previous colors along the flow; a
+    scene cut always gets the network."""
+    from kcolor import Colorizer
+
+    colorizer = Colorizer.load()
+    calls = []
+    real = colorizer.predict_small
+    colorizer.predict_small = lambda *args, **kwargs: calls.append(1) or real(*args, **kwargs)
+    out = tmp_path / "every2.mp4"
+    info = colorizer.colorize_video(clips["bikes"], out, network_every=2)
+    assert info["frames"] == FRAMES and len(_frames(out)) == FRAMES
+    # Every other frame, plus any cut that fell between them.
+    assert FRAMES // 2 <= len(calls) <= FRAMES // 2 + info["scene_cuts"]
+    frames = np.stack(_frames(out)).astype(np.int16)
+    assert np.abs(frames[..., 0] - frames[..., 2]).mean() > 1.0  # colored, not gray
+    result = _colorize(clips["rotated"], "-o", tmp_path / "cli", "--network-every", "3")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_scene_cut_always_asks_for_the_network():
+    from kcolor.inference.temporal import TemporalFilter
+
+    smoother = TemporalFilter("flow")
+    dark = np.full((24, 32), 20.0, np.float32)
+    bright = np.full((24, 32), 80.0, np.float32)
+    assert smoother.needs_prediction(dark)  # the first frame
+    smoother(dark, np.zeros((24, 32, 2), np.float32))
+    assert not smoother.needs_prediction(dark + 1.0)
+    assert smoother.needs_prediction(bright)  # a cut
+    assert TemporalFilter("off").needs_prediction(dark)
+    moved = smoother(dark + 1.0)  # a skipped frame: the previous colors, moved
+    assert moved.shape == (24, 32, 2)

@@ -169,7 +169,9 @@ def _folder_pairs(folder, out, recursive, plan):
     return [(f, out / folder.resolve().name / f.relative_to(folder)) for f in files]
 
 
-def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow", palette=None):
+def colorize_paths(
+    colorizer, jobs, overwrite=False, temporal="flow", palette=None, network_every=1
+):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
     A job whose outputs all exist is skipped unless `overwrite`; one with an output missing
@@ -197,7 +199,7 @@ def colorize_paths(colorizer, jobs, overwrite=False, temporal="flow", palette=No
             try:
                 job.destination.parent.mkdir(parents=True, exist_ok=True)
                 if job.video:
-                    _colorize_video_job(colorizer, job, temporal, palette)
+                    _colorize_video_job(colorizer, job, temporal, palette, network_every)
                     summary["written"] += 1
                     continue
                 colorizer_module.colorize_file(
@@ -237,7 +239,7 @@ def _batch_bar(jobs):
     return tqdm(jobs, unit=unit, desc="colorizing", disable=disable)
 
 
-def _colorize_video_job(colorizer, job, temporal, palette=None):
+def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=1):
     """One video, with a frames / fps / ETA bar (on a terminal)."""
     from kcolor.inference.video import colorize_video
 
@@ -256,6 +258,7 @@ def _colorize_video_job(colorizer, job, temporal, palette=None):
             temporal=temporal,
             progress=progress,
             palette=palette,
+            network_every=network_every,
         )
     finally:
         bar.close()

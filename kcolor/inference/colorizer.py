@@ -75,7 +75,9 @@ class Colorizer:
         palette = self.reference_palette(reference) if reference is not None else None
         return _colorize_pil(self, pil, hints, palette)
 
-    def colorize_video(self, source, destination, temporal="flow", progress=None, reference=None):
+    def colorize_video(
+        self, source, destination, temporal="flow", progress=None, reference=None, network_every=1
+    ):
         """Colorize a video file into `destination` (its extension picks the container), with
         steady colors along time; audio, frame rate, size and rotation are kept.
 
@@ -83,6 +85,8 @@ class Colorizer:
             temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
             progress: called as `progress(frames_done, frames_total_or_None)` per frame.
             reference: a color photo whose palette every frame follows (guided models).
+            network_every: run the network on every Nth frame; the frames between follow the
+                previous colors along the motion (`kcolor.inference.video.colorize_video`).
 
         Returns:
             dict: `frames`, `scene_cuts`, `seconds`.
@@ -94,7 +98,13 @@ class Colorizer:
 
         palette = self.reference_palette(reference) if reference is not None else None
         return colorize_video(
-            self, source, destination, temporal=temporal, progress=progress, palette=palette
+            self,
+            source,
+            destination,
+            temporal=temporal,
+            progress=progress,
+            palette=palette,
+            network_every=network_every,
         )
 
     def colorize_array(self, rgb, points=None, palette=None):
@@ -214,6 +224,10 @@ class Colorizer:
         small_h, small_w = lightness.shape
         ab = self.predictor.predict_ab(padded[np.newaxis], guidance)[0]
         return lightness, ab[:small_h, :small_w]
+
+    def small_lightness(self, rgb):
+        """The lightness `(h, w)` in [0, 100] of the small copy the network would see."""
+        return self._network_input(rgb, None, None)[0]
 
     def _network_input(self, rgb, points, palette):
         """What the network reads for a photo: its small lightness `(h, w)` in [0, 100], the

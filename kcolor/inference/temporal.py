@@ -12,6 +12,9 @@ the flow is wrong (occlusions, new objects) the previous colors are not trusted.
 lightness is always the frame's own (the colorizer joins ab with the full-resolution L).
 
 Methods: "flow" (the above), "blend" (the same filter without motion: w = strength), "off".
+
+Frames the network skips (`colorize_video(..., network_every=N)`) get the previous output moved
+along the flow (w = 1); a scene cut always gets a fresh prediction (`needs_prediction`).
 """
 
 import numpy as np
@@ -92,12 +95,30 @@ class TemporalFilter:
         self.cuts = 0
         self._previous = None  # (lightness, ab) of the last output
 
-    def __call__(self, lightness, ab):
-        """`lightness (h, w)` in [0, 100] and `ab (h, w, 2)` of one frame -> filtered ab."""
+    def needs_prediction(self, lightness):
+        """Whether this frame must have the network's colors: the first, a new size, a scene
+        cut, or any frame when nothing carries colors along ("off")."""
+        previous = self._previous
+        return (
+            self.method == "off"
+            or previous is None
+            or previous[0].shape != lightness.shape
+            or is_scene_cut(lightness, previous[0], self.cut)
+        )
+
+    def __call__(self, lightness, ab=None):
+        """`lightness (h, w)` in [0, 100] and `ab (h, w, 2)` of one frame -> filtered ab. With
+        `ab` None (a frame the network skipped; only when `needs_prediction` is False), the
+        previous output moved along the motion ("flow") or kept as it is ("blend")."""
         if self.method == "off":
             return ab
         previous = self._previous
-        if previous is None or previous[0].shape != lightness.shape:
+        if ab is None:
+            if self.method == "flow":
+                out = warp(previous[1], backward_flow(lightness, previous[0]))
+            else:
+                out = previous[1]
+        elif previous is None or previous[0].shape != lightness.shape:
             out = ab
         elif is_scene_cut(lightness, previous[0], self.cut):
             self.cuts += 1

@@ -12,6 +12,7 @@ The file is written under a temporary name and renamed, so an interrupted run le
 partial file.
 """
 
+import contextlib
 import queue
 import threading
 from pathlib import Path
@@ -29,7 +30,9 @@ PIPELINE_DEPTH = 4  # frames between the two stages: enough to overlap, memory s
 _END = object()
 
 
-def colorize_video(colorizer, source, destination, temporal="flow", progress=None, palette=None):
+def colorize_video(
+    colorizer, source, destination, temporal="flow", progress=None, palette=None, network_every=1
+):
     """Colorize the video `source` into `destination` (its extension picks the container).
 
     Args:
@@ -39,6 +42,9 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
         progress: called as `progress(frames_done, frames_total_or_None)` after each frame.
         palette: a reference photo's palette (`Colorizer.reference_palette`) for a guided
             model; a palette has no positions, so it fits every frame (points do not).
+        network_every: run the network on every Nth frame only; the frames between take the
+            previous colors moved along the motion (the temporal filter's flow), and a scene
+            cut always gets the network. 1: every frame. Ignored with temporal "off".
 
     Returns:
         dict: `frames`, `scene_cuts`, `seconds` of video.
@@ -62,19 +68,24 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
                     video_out.set_display_rotation(rotation)
                 audio_out = {s.index: writer.add_stream_from_template(s) for s in audio_in}
                 frames = 0
+                predicted = _predicted(
+                    reader, video_in, audio_in, colorizer, smoother, palette, network_every
+                )
+                # closing(): whatever ends the loop (an error, Ctrl-C), the reader thread is
+                # stopped and joined here, before the input is closed under it.
                 try:
-                    for item in _predicted(
-                        reader, video_in, audio_in, colorizer, smoother, palette
-                    ):
-                        if item[0] == "audio":
-                            item[1].stream = audio_out[item[1].stream.index]
-                            writer.mux(item[1])
-                            continue
-                        _, frame, rgb, ab = item
-                        writer.mux(video_out.encode(_finish_frame(av, colorizer, frame, rgb, ab)))
-                        frames += 1
-                        if progress:
-                            progress(frames, total)
+                    with contextlib.closing(predicted):
+                        for item in predicted:
+                            if item[0] == "audio":
+                                item[1].stream = audio_out[item[1].stream.index]
+                                writer.mux(item[1])
+                                continue
+                            _, frame, rgb, ab = item
+                            colored = _finish_frame(av, colorizer, frame, rgb, ab)
+                            writer.mux(video_out.encode(colored))
+                            frames += 1
+                            if progress:
+                                progress(frames, total)
                     writer.mux(video_out.encode(None))
                 except av.error.FFmpegError as err:
                     raise VideoDecodeError(source, f"cannot decode ({error_reason(err)})") from None
@@ -84,7 +95,7 @@ def colorize_video(colorizer, source, destination, temporal="flow", progress=Non
     return {"frames": frames, "scene_cuts": smoother.cuts, "seconds": duration}
 
 
-def _predicted(reader, video_in, audio_in, colorizer, smoother, palette):
+def _predicted(reader, video_in, audio_in, colorizer, smoother, palette, network_every=1):
     """The film's packets in demux order: ("audio", packet), or ("video", frame, rgb, ab) with
     the frame's filtered small ab. Produced by a reader thread, at most PIPELINE_DEPTH ahead; an
     error there (a damaged file, Ctrl-C in a test's stand-in) is raised here, in order."""
@@ -101,6 +112,7 @@ def _predicted(reader, video_in, audio_in, colorizer, smoother, palette):
         return False
 
     def read():
+        index = 0
         try:
             for packet in reader.demux(video_in, *audio_in):
                 if packet.stream.type == "audio":
@@ -109,7 +121,9 @@ def _predicted(reader, video_in, audio_in, colorizer, smoother, palette):
                         return
                     continue
                 for frame in packet.decode():
-                    rgb, ab = _predict_frame(colorizer, smoother, frame, palette)
+                    key = index % max(1, int(network_every)) == 0
+                    rgb, ab = _predict_frame(colorizer, smoother, frame, palette, key)
+                    index += 1
                     if not put(("video", frame, rgb, ab)):
                         return
             put((_END,))
@@ -131,9 +145,14 @@ def _predicted(reader, video_in, audio_in, colorizer, smoother, palette):
         thread.join()
 
 
-def _predict_frame(colorizer, smoother, frame, palette=None):
-    """A decoded frame's pixels and its small ab, filtered along the film (reader thread)."""
+def _predict_frame(colorizer, smoother, frame, palette=None, key=True):
+    """A decoded frame's pixels and its small ab, filtered along the film (reader thread); a
+    frame that is not `key` skips the network unless the filter needs it (a scene cut)."""
     rgb = frame.to_ndarray(format="rgb24")
+    if not key:
+        lightness = colorizer.small_lightness(rgb)
+        if not smoother.needs_prediction(lightness):
+            return rgb, smoother(lightness)
     lightness, ab = colorizer.predict_small(rgb, palette=palette)
     return rgb, smoother(lightness, ab)
 
