@@ -57,8 +57,9 @@ def run_once(colorizer, gray, out, temporal, network_every=1):
     colorizer.join = timer.wrap("join", colorizer.join)
     try:
         start = time.perf_counter()
-        options = {"network_every": network_every} if network_every > 1 else {}
-        info = colorize_video(colorizer, gray, out, temporal=TimedFilter(temporal), **options)
+        info = colorize_video(
+            colorizer, gray, out, temporal=TimedFilter(temporal), network_every=network_every
+        )
         total = time.perf_counter() - start
     finally:
         del colorizer.predict_small, colorizer.join
@@ -93,7 +94,7 @@ def main():
     parser.add_argument("--model", default="default", help="'default' or a .tflite file")
     parser.add_argument("--code-root", type=Path, default=REPO_ROOT)
     parser.add_argument("--scale", help="resize the gray clip to WIDTHxHEIGHT first")
-    parser.add_argument("--network-every", type=int, default=1)
+    parser.add_argument("--network-every", type=int, default=1, help="1: every frame")
     args = parser.parse_args()
 
     import av

@@ -2,8 +2,9 @@
 
 import click
 
+from kcolor.names import VIDEO_NETWORK_EVERY
+
 IMAGE_FORMATS = ("png", "jpg", "same", "mp4")
-NETWORK_EVERY_DEFAULT = 1
 
 
 @click.command("colorize")
@@ -66,7 +67,7 @@ NETWORK_EVERY_DEFAULT = 1
 @click.option(
     "--network-every",
     type=click.IntRange(min=1),
-    default=NETWORK_EVERY_DEFAULT,
+    default=VIDEO_NETWORK_EVERY,
     show_default=True,
     help="Videos: run the network on every Nth frame; the frames between take the previous "
     "colors moved along the motion (--temporal flow or blend), and a scene cut always gets the "

@@ -19,3 +19,8 @@ HUBER_DELTA = 0.1
 # The `cast` metric's neutral pixels: true chroma sqrt(a^2 + b^2) under this many Lab units
 # (kcolor.evaluation.metrics scores it; kcolor.training.losses logs it while training).
 NEUTRAL_CHROMA = 5.0
+
+# Videos run the network on every Nth frame and carry the colors along the optical flow between
+# (kcolor.inference.video): at 3, per-frame PSNR within 0.1 dB of every frame and less flicker on
+# both shared clips, and 640x272 at 25 frames/s on 2 cores (docs/benchmarks.md, issue 31).
+VIDEO_NETWORK_EVERY = 3

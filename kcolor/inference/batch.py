@@ -170,7 +170,7 @@ def _folder_pairs(folder, out, recursive, plan):
 
 
 def colorize_paths(
-    colorizer, jobs, overwrite=False, temporal="flow", palette=None, network_every=1
+    colorizer, jobs, overwrite=False, temporal="flow", palette=None, network_every=None
 ):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
@@ -239,7 +239,7 @@ def _batch_bar(jobs):
     return tqdm(jobs, unit=unit, desc="colorizing", disable=disable)
 
 
-def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=1):
+def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=None):
     """One video, with a frames / fps / ETA bar (on a terminal)."""
     from kcolor.inference.video import colorize_video
 
@@ -258,7 +258,7 @@ def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=1)
             temporal=temporal,
             progress=progress,
             palette=palette,
-            network_every=network_every,
+            **({} if network_every is None else {"network_every": network_every}),
         )
     finally:
         bar.close()

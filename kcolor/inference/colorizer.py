@@ -23,6 +23,7 @@ from kcolor.color import lab_math
 from kcolor.image_io import ImageDecodeError, open_image, to_rgb_array
 from kcolor.inference.join import join_full_resolution
 from kcolor.models.predictors import load_predictor
+from kcolor.names import VIDEO_NETWORK_EVERY
 from kcolor.png_writer import encode_png
 
 DEFAULT_SIZE = 256
@@ -76,7 +77,13 @@ class Colorizer:
         return _colorize_pil(self, pil, hints, palette)
 
     def colorize_video(
-        self, source, destination, temporal="flow", progress=None, reference=None, network_every=1
+        self,
+        source,
+        destination,
+        temporal="flow",
+        progress=None,
+        reference=None,
+        network_every=VIDEO_NETWORK_EVERY,
     ):
         """Colorize a video file into `destination` (its extension picks the container), with
         steady colors along time; audio, frame rate, size and rotation are kept.
@@ -85,8 +92,9 @@ class Colorizer:
             temporal: "flow" (default), "blend" or "off" (`kcolor.inference.temporal`).
             progress: called as `progress(frames_done, frames_total_or_None)` per frame.
             reference: a color photo whose palette every frame follows (guided models).
-            network_every: run the network on every Nth frame; the frames between follow the
-                previous colors along the motion (`kcolor.inference.video.colorize_video`).
+            network_every: run the network on every Nth frame (default 3); the frames between
+                follow the previous colors along the motion (`kcolor.inference.video`); 1 runs
+                it on every frame.
 
         Returns:
             dict: `frames`, `scene_cuts`, `seconds`.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kcolor.fileio import atomic_path
 from kcolor.inference.temporal import TemporalFilter
+from kcolor.names import VIDEO_NETWORK_EVERY
 from kcolor.video_io import VideoDecodeError, error_reason, import_av, open_video
 
 # Encoder per output container: H.264 where the container holds it, VP9 for WebM.
@@ -31,7 +32,13 @@ _END = object()
 
 
 def colorize_video(
-    colorizer, source, destination, temporal="flow", progress=None, palette=None, network_every=1
+    colorizer,
+    source,
+    destination,
+    temporal="flow",
+    progress=None,
+    palette=None,
+    network_every=VIDEO_NETWORK_EVERY,
 ):
     """Colorize the video `source` into `destination` (its extension picks the container).
 
@@ -44,7 +51,8 @@ def colorize_video(
             model; a palette has no positions, so it fits every frame (points do not).
         network_every: run the network on every Nth frame only; the frames between take the
             previous colors moved along the motion (the temporal filter's flow), and a scene
-            cut always gets the network. 1: every frame. Ignored with temporal "off".
+            cut always gets the network. 1: every frame. Ignored with temporal "off" (every
+            frame then gets the network).
 
     Returns:
         dict: `frames`, `scene_cuts`, `seconds` of video.
@@ -95,7 +103,7 @@ def colorize_video(
     return {"frames": frames, "scene_cuts": smoother.cuts, "seconds": duration}
 
 
-def _predicted(reader, video_in, audio_in, colorizer, smoother, palette, network_every=1):
+def _predicted(reader, video_in, audio_in, colorizer, smoother, palette, network_every):
     """The film's packets in demux order: ("audio", packet), or ("video", frame, rgb, ab) with
     the frame's filtered small ab. Produced by a reader thread, at most PIPELINE_DEPTH ahead; an
     error there (a damaged file, Ctrl-C in a test's stand-in) is raised here, in order."""
