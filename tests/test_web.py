@@ -7,6 +7,7 @@ for want of a browser: CI installs it (.ci/run), and a missing one is a failure.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -86,10 +87,7 @@ class Page:
         self.page.on("console", lambda message: self.console.append((message.type, message.text)))
         self.downloads = downloads
         self.page.goto(url)
-        self.page.wait_for_function(
-            "document.querySelector('#status').textContent.startsWith('Model ready')",
-            timeout=120_000,
-        )
+        self.wait_for_status("Model ready", timeout=120_000)
 
     def colorize(self, files, timeout=300_000):
         """Give files to the input; wait for a link or an error for each; return the PNGs
@@ -97,12 +95,9 @@ class Page:
         before = len(self.page.query_selector_all("#photos li"))
         self.page.set_input_files("input[type=file]", [str(f) for f in files])
         expected = before + len(files)
-        self.page.wait_for_function(
-            "n => document.querySelectorAll('a[download$=\".png\"]').length"
-            " + document.querySelectorAll('.error').length >= n",
-            arg=expected,
-            timeout=timeout,
-        )
+        if expected:  # locators, not wait_for_function: the page's CSP forbids eval
+            finished = self.page.locator("a[download$='.png'], .error")
+            finished.nth(expected - 1).wait_for(state="attached", timeout=timeout)
         saved = {}
         for link in self.page.query_selector_all("a[download$='.png']"):
             with self.page.expect_download() as info:
@@ -114,11 +109,8 @@ class Page:
         return saved, errors
 
     def wait_for_status(self, start, timeout=30_000):
-        self.page.wait_for_function(
-            "start => document.querySelector('#status').textContent.startsWith(start)",
-            arg=start,
-            timeout=timeout,
-        )
+        status = self.page.locator("#status", has_text=re.compile("^" + re.escape(start)))
+        status.wait_for(state="attached", timeout=timeout)
 
     def close(self):
         self.context.close()
@@ -522,3 +514,33 @@ def test_a_model_file_is_offered_alone_and_a_wrong_one_refused(tmp_path):
     (tmp_path / "photo.png").write_bytes(b"not a model")
     with pytest.raises(WebAppError, match="photo.png is not a .tflite file"):
         make_server("127.0.0.1", 0, model=str(tmp_path / "photo.png"))
+
+
+def test_the_browser_itself_blocks_connections_off_the_page(app, browser):
+    """Issue 32, item 2: `kcolor web` sends a Content-Security-Policy that allows connections
+    to the page's own origin only, and the isolation headers; the page still works under them
+    (every test above runs against this server), and a fetch elsewhere is refused by Chromium."""
+    import urllib.request
+
+    from kcolor.web.server import CONTENT_SECURITY_POLICY
+
+    headers = urllib.request.urlopen(app).headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "connect-src 'self' blob: data:" in CONTENT_SECURITY_POLICY
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Embedder-Policy"] == "require-corp"
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(app)
+        assert page.evaluate("crossOriginIsolated") is True
+        blocked = page.evaluate(
+            """async () => {
+                try { await fetch('http://127.0.0.2:9/upload', {method: 'POST', body: 'x'}); }
+                catch (error) { return 'refused'; }
+                return 'sent';
+            }"""
+        )
+        assert blocked == "refused"
+    finally:
+        context.close()

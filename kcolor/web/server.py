@@ -10,7 +10,10 @@ unless asked otherwise, serves GET and HEAD only, never lists folders, and serve
   the one file given with `--model`;
 - LiteRT's `.wasm` from the `.wasm.gz` kept in the package (gzip-encoded to browsers).
 
-Standard library only: no TensorFlow, no Keras, nothing fetched from the internet.
+Every response carries a Content-Security-Policy that lets the page connect to its own origin
+only (and blob:/data: URLs it makes itself), so the browser itself enforces "photos never leave
+this computer", and the cross-origin isolation headers (COOP/COEP) that threaded WebAssembly
+needs. Standard library only: no TensorFlow, no Keras, nothing fetched from the internet.
 """
 
 import gzip
@@ -33,6 +36,29 @@ CONTENT_TYPES = {
     ".json": "application/json",
     ".css": "text/css",
     ".html": "text/html; charset=utf-8",
+}
+
+
+# What the page may load and where it may connect: its own origin, and the blob:/data: URLs it
+# makes (photos, results, downloads); WebAssembly compiles need 'wasm-unsafe-eval'.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "worker-src 'self' blob:",
+        "connect-src 'self' blob: data:",
+        "img-src 'self' blob: data:",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
 }
 
 
@@ -79,6 +105,9 @@ class _Handler(SimpleHTTPRequestHandler):
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        for name, value in ISOLATION_HEADERS.items():
+            self.send_header(name, value)
         super().end_headers()
 
     def list_directory(self, path):
