@@ -3,9 +3,10 @@
 Usage (from the repo root; needs Playwright and Debian's chromium-headless-shell):
     python bench/web_bench.py [--photos 5] [--screenshot docs/images/web-page.png]
 
-For each precision (fp32, fp16, int8): a fresh page loads the model (LiteRT.js, wasm, one
-thread), then colorizes one kodak24 photo (768x512, made gray) -- the time to the first result
-counts from opening the page -- then `--photos` more, one at a time, and a 12-megapixel photo
+For each precision (fp32, fp16, int8): a fresh page loads the model (LiteRT.js, wasm: the
+threaded build on a cross-origin isolated page with relaxed SIMD, else the one-thread build),
+then colorizes one kodak24 photo (768x512, made gray) -- the time to the first result counts
+from opening the page -- then `--photos` more, one at a time, and a 12-megapixel photo
 (4243x2828, kodim05 upscaled). The worker's own timings split each photo into decode, the
 256-px inference, the full-resolution join and the PNG encode. With --screenshot, the page
 after the fp32 run is saved, as a user sees it.
@@ -54,11 +55,13 @@ def run_precision(browser, url, precision, photos, big, screenshot=None):
     _wait_done(page, len(photos) + 1)
     big_seconds = time.perf_counter() - start
     info = _timings(page)
+    threads = page.get_attribute("body", "data-threads")  # "yes": LiteRT's threaded build
     if screenshot:
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(screenshot))
     page.close()
     return {
+        "threads": threads,
         "precision": precision,
         "model_ready_s": ready,
         "first_result_s": first,
@@ -74,6 +77,14 @@ def main():
     parser.add_argument("--photos", type=int, default=5)
     parser.add_argument("--browser", default="/usr/bin/chromium-headless-shell")
     parser.add_argument("--screenshot", help="save the page after the fp32 run (PNG)")
+    parser.add_argument(
+        "--isolation",
+        choices=["on", "off", "both"],
+        default="on",
+        help="on: kcolor web as shipped (COOP/COEP: LiteRT's threaded build where the browser "
+        "has relaxed SIMD); off: without them (the one-thread compat build, as from a plain "
+        "static server); both: one after the other",
+    )
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -89,25 +100,30 @@ def main():
         photos.append(gray)
     big = work / "big-12mp.png"
     Image.open(photos[0]).resize((4243, 2828), Image.BICUBIC).save(big)
-    server = make_server("127.0.0.1", 0)
-    serve_in_thread(server)
-    print(f"machine: {platform.machine()}, headless Chromium ({args.browser}), one wasm thread")
-    print("| precision | model ready | first result | per 768x512 photo | 12 MP photo |")
-    print("|---|---|---|---|---|")
+    print(f"machine: {platform.machine()}, headless Chromium ({args.browser})")
+    print(
+        "| isolation | wasm threads | precision | model ready | first result | per 768x512 photo "
+        "| 12 MP photo |"
+    )
+    print("|---|---|---|---|---|---|---|")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.browser, args=BROWSER_ARGS)
-        for precision in ("fp32", "fp16", "int8"):
-            shot = args.screenshot if precision == "fp32" else None
-            row = run_precision(browser, url_of(server), precision, photos, big, shot)
-            print(
-                f"| {precision} | {row['model_ready_s']:.2f} s | {row['first_result_s']:.2f} s | "
-                f"{row['per_photo_s']:.2f} s | {row['photo_12mp_s']:.2f} s |",
-                flush=True,
-            )
-            for line in row["info"]:
-                print(f"  {precision}: {line}")
+        for isolation in ("on", "off") if args.isolation == "both" else (args.isolation,):
+            server = make_server("127.0.0.1", 0, isolated=isolation == "on")
+            serve_in_thread(server)
+            for precision in ("fp32", "fp16", "int8"):
+                shot = args.screenshot if precision == "fp32" and isolation == "on" else None
+                row = run_precision(browser, url_of(server), precision, photos, big, shot)
+                print(
+                    f"| {isolation} | {row['threads']} | {precision} | "
+                    f"{row['model_ready_s']:.2f} s | {row['first_result_s']:.2f} s | "
+                    f"{row['per_photo_s']:.2f} s | {row['photo_12mp_s']:.2f} s |",
+                    flush=True,
+                )
+                for line in row["info"]:
+                    print(f"  {precision}: {line}")
+            server.shutdown()
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":

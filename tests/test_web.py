@@ -168,8 +168,10 @@ def test_page_colors_match_kcolor_colorize_and_a_bad_file_is_named(
             "#precision option", "options => options.map(o => [o.textContent, o.title])"
         )
         sides = page.page.eval_on_selector(".compare .sides", "e => e.textContent")
+        threads = page.page.get_attribute("body", "data-threads")
     finally:
         page.close()
+    assert threads == "yes"  # isolated page, relaxed SIMD: LiteRT's threaded build (issue 32)
     assert [text.split(" (")[0] for text, _ in labels] == ["Best", "Smaller", "Fastest"]
     assert [title.split(":")[0] for _, title in labels] == ["fp32", "fp16", "int8"]
     assert all(text.endswith(" MB)") for text, _ in labels)
@@ -445,10 +447,12 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
         assert not info.value.suggested_filename.endswith(".png")
         archive = tmp_path / info.value.suggested_filename
         info.value.save_as(archive)
+        threads = page.page.get_attribute("body", "data-threads")
     finally:
         page.close()
         server.shutdown()
     assert errors == [] and sorted(saved) == ["kodim03.png", "kodim07.png"]
+    assert threads == "no"  # no COOP/COEP from a plain server: the one-thread build, still working
     import datetime
 
     with zipfile.ZipFile(archive) as bundle:

@@ -9,11 +9,14 @@ what the page needs is kept, in kcolor/web/static/vendor/litertjs/:
 - `core.js`: `@litertjs/core`'s ES module, with its one bare import of `@litertjs/wasm-utils`
   pointed at `./wasm-utils.js` (a Web Worker has no import map) and its source-map line dropped;
 - `wasm-utils.js`: `@litertjs/wasm-utils`'s ES module;
-- `wasm/litert_wasm_compat_internal.js` and `.wasm.gz`: the one wasm build the page loads, single
-  threaded (threads need cross-origin isolation, and on 2 cores were no faster) and without
-  relaxed SIMD, so it runs in every browser with WebAssembly SIMD. The 9.3 MB `.wasm` is kept
-  gzipped (2.7 MB): `kcolor web` serves it with `Content-Encoding: gzip`; a plain static server
-  needs it unpacked once (`gunzip -k wasm/*.wasm.gz`);
+- `wasm/litert_wasm_compat_internal.js` and `.wasm.gz`: the build every browser with WebAssembly
+  SIMD runs, on one thread (a plain static server, an older browser);
+- `wasm/litert_wasm_threaded_internal.js` and `.wasm.gz`: the threaded build (relaxed SIMD,
+  threads), which the page loads when it is cross-origin isolated (`kcolor web` sends COOP/COEP)
+  and the browser has relaxed SIMD: in headless Chromium on 2 cores it ran the 256-px network
+  in 0.12-0.15 s against 0.25-0.27 s (docs/benchmarks.md). Each 9.3 MB `.wasm` is kept gzipped
+  (2.8 MB): `kcolor web` serves it with `Content-Encoding: gzip`; a plain static server needs it
+  unpacked once (`gunzip -k wasm/*.wasm.gz`);
 - `VERSION.json` (package versions, npm integrity, licence), `LICENSE` (Apache-2.0, the licence
   both packages declare; kept in the repo, as the packages ship no licence file), `SHA256SUMS`.
 """
@@ -34,13 +37,15 @@ VENDOR = REPO_ROOT / "kcolor" / "web" / "static" / "vendor" / "litertjs"
 VERSION = "2.5.3"
 PACKAGES = ("@litertjs/core", "@litertjs/wasm-utils")
 WASM_BUILD = "litert_wasm_compat_internal"
+# Cross-origin isolated pages (`kcolor web`) with relaxed SIMD load this one, on several threads.
+THREADED_BUILD = "litert_wasm_threaded_internal"
+WASM_BUILDS = (WASM_BUILD, THREADED_BUILD)
 BARE_IMPORT = 'from "@litertjs/wasm-utils"'
 LOCAL_IMPORT = 'from "./wasm-utils.js"'
 KEPT = (
     "core.js",
     "wasm-utils.js",
-    f"wasm/{WASM_BUILD}.js",
-    f"wasm/{WASM_BUILD}.wasm.gz",
+    *(f"wasm/{build}{suffix}" for build in WASM_BUILDS for suffix in (".js", ".wasm.gz")),
     "VERSION.json",
     "LICENSE",
 )
@@ -102,19 +107,20 @@ def vendor(version):
         (VENDOR / "core.js").write_text(core_js.replace(BARE_IMPORT, LOCAL_IMPORT) + "\n")
         utils_js = strip_source_map((utils / "dist" / "index.js").read_text(encoding="utf-8"))
         (VENDOR / "wasm-utils.js").write_text(utils_js + "\n")
-        wasm = core / "wasm" / WASM_BUILD
-        shutil.copyfile(wasm.with_suffix(".js"), VENDOR / "wasm" / f"{WASM_BUILD}.js")
-        # mtime 0: the same bytes on every refresh, so SHA256SUMS only changes with the package.
-        packed = gzip.compress(wasm.with_suffix(".wasm").read_bytes(), compresslevel=9, mtime=0)
-        (VENDOR / "wasm" / f"{WASM_BUILD}.wasm.gz").write_bytes(packed)
-        (VENDOR / "wasm" / f"{WASM_BUILD}.wasm").unlink(missing_ok=True)
+        for build in WASM_BUILDS:
+            wasm = core / "wasm" / build
+            shutil.copyfile(wasm.with_suffix(".js"), VENDOR / "wasm" / f"{build}.js")
+            # mtime 0: the same bytes on every refresh, so SHA256SUMS only changes with the package.
+            packed = gzip.compress(wasm.with_suffix(".wasm").read_bytes(), compresslevel=9, mtime=0)
+            (VENDOR / "wasm" / f"{build}.wasm.gz").write_bytes(packed)
+            (VENDOR / "wasm" / f"{build}.wasm").unlink(missing_ok=True)
         licences = {json.loads((p / "package.json").read_text())["license"] for p in (core, utils)}
         record = {
             package: {"version": info["version"], "integrity": info["integrity"]}
             for package, (_, info) in packages.items()
         }
         record["license"] = sorted(licences)
-        record["wasm_build"] = WASM_BUILD
+        record["wasm_builds"] = list(WASM_BUILDS)
         (VENDOR / "VERSION.json").write_text(json.dumps(record, indent=2) + "\n")
     if not (VENDOR / "LICENSE").is_file():
         raise SystemExit(f"{VENDOR / 'LICENSE'} is missing: restore it from git")

@@ -91,8 +91,9 @@ def model_files(model="default"):
 class _Handler(SimpleHTTPRequestHandler):
     """Static files from the app folder, plus /models.json and /models/NAME.tflite."""
 
-    def __init__(self, *args, models, **kwargs):
+    def __init__(self, *args, models, isolated=True, **kwargs):
         self.models = models
+        self.isolated = isolated
         super().__init__(*args, **kwargs)
 
     def guess_type(self, path):
@@ -106,7 +107,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        for name, value in ISOLATION_HEADERS.items():
+        for name, value in ISOLATION_HEADERS.items() if self.isolated else ():
             self.send_header(name, value)
         super().end_headers()
 
@@ -186,14 +187,16 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-def make_server(host="127.0.0.1", port=DEFAULT_PORT, model="default"):
-    """A ThreadingHTTPServer for the app (not started); port 0 picks a free port.
+def make_server(host="127.0.0.1", port=DEFAULT_PORT, model="default", isolated=True):
+    """A ThreadingHTTPServer for the app (not started); port 0 picks a free port. `isolated`
+    False leaves out COOP/COEP (the page then runs LiteRT's one-thread build, as from a plain
+    static server: for benchmarks).
 
     Raises:
         WebAppError: the port is taken or cannot be bound, or the model is not a .tflite.
     """
     models = model_files(model)
-    handler = partial(_Handler, directory=str(static_root()), models=models)
+    handler = partial(_Handler, directory=str(static_root()), models=models, isolated=isolated)
     try:
         return _Server((host, port), handler)
     except OSError as err:

@@ -191,6 +191,7 @@ worker.onmessage = (event) => {
   if (message.type === "loaded") {
     ready = true;
     status(`Model ready (${message.seconds.toFixed(1)} s). Add photos.`);
+    document.body.dataset.threads = message.threads ? "yes" : "no"; // for tests and benches
     pump();
   } else if (message.type === "progress") {
     const bar = itemOf(message.id)?.querySelector("progress");

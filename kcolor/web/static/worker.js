@@ -11,13 +11,15 @@
 //                                                  or {type: "error", id, message}
 
 const WASM_DIR = "vendor/litertjs/wasm/";
-const WASM_GLUE = "litert_wasm_compat_internal.js";
+const WASM_GLUE = "litert_wasm_compat_internal.js"; // one thread, plain SIMD: any browser
+const WASM_GLUE_THREADED = "litert_wasm_threaded_internal.js"; // isolated pages, relaxed SIMD
 const TIFF_SCRIPTS = ["vendor/utif/pako_inflate.min.js", "vendor/utif/UTIF.js"];
 
 let lite = null;
 let pipeline = null;
 let model = null;
 let modelSize = 0;
+let threads = false;
 
 async function fetchBytes(url) {
   // loadAndCompile(url) would not notice an HTTP error: fetch the bytes here and check.
@@ -31,23 +33,33 @@ async function load(modelUrl) {
   if (!lite) {
     lite = await import("./vendor/litertjs/core.js");
     pipeline = await import("./colorize.js");
-    // The wasm glue looks for its .wasm beside the worker unless told where it is; an abort
+    // Threads need SharedArrayBuffer (a cross-origin isolated page: `kcolor web` sends
+    // COOP/COEP) and LiteRT's threaded build needs relaxed SIMD; otherwise (a plain static
+    // server, an older browser) the compat build runs on one thread.
+    threads = Boolean(self.crossOriginIsolated) && (await lite.supportsFeature("relaxedSimd"));
+    const glue = threads ? WASM_GLUE_THREADED : WASM_GLUE;
+    const glueUrl = new URL(`${WASM_DIR}${glue}`, self.location.href).href;
+    // The wasm glue looks for its .wasm beside the worker unless told where it is, and starts
+    // its thread workers from this worker's own script unless told the glue's; an abort
     // (a missing or broken .wasm) is reported instead of leaving the page waiting.
     self.Module = {
       locateFile: (name) => new URL(`${WASM_DIR}${name}`, self.location.href).href,
+      mainScriptUrlOrBlob: glueUrl,
       onAbort: (reason) => postMessage({ type: "error", message: `LiteRT failed: ${reason}` }),
       // LiteRT's C++ writes its INFO lines (the XNNPACK delegate...) to stderr, which the glue
       // sends to console.error by default: the console showed errors on every load.
       print: (line) => console.log(line),
       printErr: (line) => (/^(INFO|I\d{4}|VERBOSE)\b/.test(line) ? console.debug : console.warn)(line),
     };
-    await lite.loadLiteRt(new URL(`${WASM_DIR}${WASM_GLUE}`, self.location.href).href);
+    await lite.loadLiteRt(glueUrl);
   }
   if (model) model.delete();
-  model = await lite.loadAndCompile(await fetchBytes(modelUrl), { accelerator: "wasm" });
+  const options = { accelerator: "wasm" };
+  if (threads) options.cpuOptions = { numThreads: Math.max(1, navigator.hardwareConcurrency || 1) };
+  model = await lite.loadAndCompile(await fetchBytes(modelUrl), options);
   const shape = model.getInputDetails()[0].shape;
   modelSize = shape[1];
-  return { size: modelSize, seconds: (performance.now() - started) / 1000 };
+  return { size: modelSize, seconds: (performance.now() - started) / 1000, threads };
 }
 
 function isTiff(bytes) {
