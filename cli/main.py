@@ -6,6 +6,7 @@ import os
 
 import click
 
+import kcolor
 from kcolor import __version__
 
 # name -> "module:function" under kcolor.cli; every command registers here.
@@ -53,8 +54,6 @@ def main(verbose):
     at full resolution, and export TFLite models for phones. Run `kcolor COMMAND --help` for the
     options of each command.
     """
-    import kcolor
-
     if kcolor.TF_LOG_LEVEL_DEFAULTED:  # kcolor's quiet default, not a value the user set
         # Before TensorFlow is first imported, which happens inside subcommands: -v shows
         # everything, otherwise only TensorFlow's errors.

@@ -9,6 +9,7 @@ from tqdm import tqdm  # not tqdm.auto: its notebook probe cost 40 ms of every s
 
 from kcolor.image_io import ImageDecodeError, is_image_path
 from kcolor.inference.hints_file import HintsFileError, sidecar_path
+from kcolor.names import VIDEO_NETWORK_EVERY
 from kcolor.video_io import VIDEO_EXTENSIONS, is_video_path
 
 COMPARE_SUFFIX = "-compare"
@@ -170,7 +171,12 @@ def _folder_pairs(folder, out, recursive, plan):
 
 
 def colorize_paths(
-    colorizer, jobs, overwrite=False, temporal="flow", palette=None, network_every=None
+    colorizer,
+    jobs,
+    overwrite=False,
+    temporal="flow",
+    palette=None,
+    network_every=VIDEO_NETWORK_EVERY,
 ):
     """Colorize every job; bad files are reported on stderr, one line each, and skipped.
 
@@ -239,7 +245,7 @@ def _batch_bar(jobs):
     return tqdm(jobs, unit=unit, desc="colorizing", disable=disable)
 
 
-def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=None):
+def _colorize_video_job(colorizer, job, temporal, palette, network_every):
     """One video, with a frames / fps / ETA bar (on a terminal)."""
     from kcolor.inference.video import colorize_video
 
@@ -258,7 +264,7 @@ def _colorize_video_job(colorizer, job, temporal, palette=None, network_every=No
             temporal=temporal,
             progress=progress,
             palette=palette,
-            **({} if network_every is None else {"network_every": network_every}),
+            network_every=network_every,
         )
     finally:
         bar.close()
