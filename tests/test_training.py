@@ -472,3 +472,43 @@ def test_kcolor_runs_holds_default_run_folders_and_resume_finds_them(
     assert result.exit_code == 0, result.output
     assert f"resuming {runs / 'default-l1'} at epoch 2 of 2" in result.output
     assert json.loads((runs / "default-l1" / "budget.json").read_text())["run"]["crops"] == 8
+
+
+def test_guidance_only_trains_the_hint_paths_and_keeps_every_trunk_weight(shared_data, tmp_path):
+    base = {
+        "arch": "unet",
+        "data": str(shared_data / "set5"),
+        "image_size": 32,
+        "batch_size": 2,
+        "epochs": 1,
+        "steps_per_epoch": 2,
+        "model": {"filters": [4, 8]},
+        "seed": 0,
+    }
+    pretrained = train(config_from_dict({**base, "run_dir": str(tmp_path / "pre")}))
+    start = keras.saving.load_model(pretrained.generator_path)
+    guided = {
+        **base,
+        "run_dir": str(tmp_path / "guided"),
+        "init_generator": str(tmp_path / "pre"),
+        "guidance_only": True,
+        "palette_fraction": 1.0,
+        "lr": 1e-2,
+        "model": {"filters": [4, 8], "guided": True},
+    }
+    result = train(config_from_dict(guided))
+    trained = keras.saving.load_model(result.generator_path)
+    moved = []
+    for layer in trained.layers:
+        if not layer.weights:
+            continue
+        if layer.name.startswith(("hints", "palette")):
+            moved.append(any(np.abs(w).max() > 0 for w in layer.get_weights()))
+            continue
+        before = start.get_layer(layer.name).get_weights()
+        for a, b in zip(layer.get_weights(), before, strict=True):
+            np.testing.assert_array_equal(a, b)  # BatchNorm statistics included
+    assert moved and all(moved)
+    automatic = {**guided, "model": {"filters": [4, 8]}, "run_dir": str(tmp_path / "auto")}
+    with pytest.raises(TrainingError, match="guidance_only needs a guided generator"):
+        build_model(config_from_dict(automatic), has_validation=False)

@@ -112,6 +112,11 @@ def apply_palette_bias(x, palette, name="palette"):
     return layers.Add(name=f"{name}_add")([x, bias])
 
 
+def is_guidance_layer(layer):
+    """True for the layers a guided copy adds (their names start with "hints" or "palette")."""
+    return layer.name.startswith(("hints", "palette"))
+
+
 def automatic_twin(generator):
     """The automatic generator inside a guided one: same weights, no guidance inputs. It gives
     exactly the guided model's colors without points or palette (every guidance path adds 0

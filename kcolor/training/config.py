@@ -93,6 +93,7 @@ class TrainConfig:
     ab_regression_weight: float = 0.0
     ab_neutral_weight: float = 0.0
     train_semantic_encoder: bool = False
+    guidance_only: bool = False
     palette_fraction: float = 0.5
     restore_best: bool = True
     seed: int | None = None

@@ -10,7 +10,7 @@ import numpy as np
 from kcolor.color.lab_scale import AB_SCALE
 from kcolor.models import PatchDiscriminator, build_generator
 from kcolor.models.blocks import CLASS_LOGITS_LAYER
-from kcolor.models.guidance import guided_copy
+from kcolor.models.guidance import guided_copy, is_guidance_layer
 from kcolor.models.semantic_prior import SEMANTIC_ENCODER_LAYER
 from kcolor.models.shipped_generator import SHIPPED_INIT_NAMES, names_shipped_model
 from kcolor.training.color_gan import ColorGAN
@@ -134,7 +134,21 @@ def initial_generator(config, arch, head="regression"):
             generator = guided_copy(generator)
         except ValueError as err:
             raise TrainingError(f"--set model.guided=true: {err}") from None
-    return set_semantic_trainable(generator, config.train_semantic_encoder)
+    generator = set_semantic_trainable(generator, config.train_semantic_encoder)
+    if config.guidance_only:
+        freeze_all_but_guidance(generator)
+    return generator
+
+
+def freeze_all_but_guidance(generator):
+    """`guidance_only`: train the hint and palette paths alone. The rest, BatchNorm statistics
+    included, stays frozen, so without points or palette the model keeps the colors of the
+    generator it started from exactly (its automatic twin is that generator)."""
+    layers = [layer for layer in generator.layers if is_guidance_layer(layer)]
+    if not layers:
+        raise TrainingError("guidance_only needs a guided generator (--set model.guided=true)")
+    for layer in generator.layers:
+        layer.trainable = is_guidance_layer(layer)
 
 
 def set_semantic_trainable(generator, trainable):
