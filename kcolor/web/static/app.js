@@ -1,8 +1,12 @@
 // The page: pick or drop photos, colorize them one at a time in the worker, show before/after,
 // download each PNG or all of them. Automation contract (tests/test_web.py): one
 // <input type="file" multiple>; ?precision=fp32|fp16|int8; a finished photo gets an
-// <a download="NAME.png">; a failed one an element of class "error" naming the file.
+// <a download="NAME.png">; a failed one an element of class "error" naming the file. With a
+// guided model (body data-guided="yes") each photo gets a PointEditor (editor.js), and a photo's
+// NAME.hints.json given with it (or after it) loads its points.
 
+import { PointEditor } from "./editor.js";
+import { HINTS_SUFFIX, sidecarName } from "./points.js";
 import { zipFiles } from "./zip.js";
 
 const MODEL_NAMES = { fp32: "default-fp32.tflite", fp16: "default-fp16.tflite", int8: "default-int8.tflite" };
@@ -19,8 +23,11 @@ const ACCEPTED_TYPES = /^image\/(jpeg|png|webp|tiff)$/;
 const worker = new Worker("worker.js");
 const queue = [];
 const results = new Map();
+const editors = new Map(); // photo id -> PointEditor (guided models)
+const waitingHints = new Map(); // "name.hints.json" -> File, until its photo is colorized
 let busy = false;
 let ready = false;
+let guided = false;
 let nextId = 0;
 
 const $ = (selector) => document.querySelector(selector);
@@ -77,8 +84,38 @@ function loadModel(url) {
   worker.postMessage({ type: "load", modelUrl: url });
 }
 
+function isHintsFile(file) {
+  return file.name.toLowerCase().endsWith(HINTS_SUFFIX);
+}
+
+function pageMessage(text) {
+  const line = document.createElement("div");
+  line.className = "message";
+  line.textContent = text;
+  $("#messages").append(line);
+}
+
+// Hints files go to their photo (by name: photo.jpg takes photo.hints.json), now or once it is
+// colorized; the photos are queued.
 function addFiles(files) {
-  for (const file of files) {
+  const photos = files.filter((file) => !isHintsFile(file));
+  for (const hints of files.filter(isHintsFile)) {
+    const key = hints.name.toLowerCase();
+    const known = [...document.querySelectorAll("#photos li")].find(
+      (item) => item.file && sidecarName(item.file.name).toLowerCase() === key,
+    );
+    const coming = photos.some((file) => sidecarName(file.name).toLowerCase() === key);
+    if (known && editors.has(Number(known.dataset.id))) {
+      editors.get(Number(known.dataset.id)).loadHints(hints);
+    } else if (known || coming) {
+      waitingHints.set(key, hints);
+    } else {
+      waitingHints.set(key, hints);
+      pageMessage(`${hints.name}: no photo named ${hints.name.slice(0, -HINTS_SUFFIX.length)} ` +
+        "among the photos; its points wait for it");
+    }
+  }
+  for (const file of photos) {
     const id = nextId++;
     const item = document.createElement("li");
     item.dataset.id = id;
@@ -99,11 +136,11 @@ function itemOf(id) {
   return document.querySelector(`#photos li[data-id="${id}"]`);
 }
 
-function fail(id, message) {
+function fail(id, message, className = "error") {
   const item = itemOf(id);
   item.querySelector("progress")?.remove();
   const error = document.createElement("div");
-  error.className = "error";
+  error.className = className;
   error.textContent = message;
   item.append(error);
 }
@@ -159,13 +196,16 @@ function showResult(message) {
   const compare = document.createElement("div");
   compare.className = "compare";
   compare.innerHTML = `<div class="frame"><img class="before" alt="before">
-    <img class="after" alt="after"></div>
+    <canvas class="after" role="img" aria-label="after"></canvas></div>
     <div class="sides"><span>Before</span>
     <input type="range" min="0" max="100" value="50" aria-label="before / after">
     <span>After</span></div>`;
   compare.querySelector(".before").src = before;
   const afterImage = compare.querySelector(".after");
-  afterImage.src = after;
+  afterImage.width = message.width;
+  afterImage.height = message.height;
+  afterImage.getContext("2d").drawImage(message.bitmap, 0, 0);
+  message.bitmap.close();
   const slider = compare.querySelector("input");
   const clip = () => { afterImage.style.clipPath = `inset(0 0 0 ${slider.value}%)`; };
   slider.addEventListener("input", clip);
@@ -183,16 +223,60 @@ function showResult(message) {
     `${(t.decode + t.inference + t.join + t.encode).toFixed(2)} s (model ${t.inference.toFixed(2)} s)`;
   actions.append(link, info);
   item.append(compare, actions);
+  item.dataset.ready = "yes";
   $("#download-all").disabled = false;
+  const hints = waitingHints.get(sidecarName(file.name).toLowerCase());
+  waitingHints.delete(sidecarName(file.name).toLowerCase());
+  if (!guided) {
+    if (hints) fail(message.id, `${hints.name}: color points need a guided model (kcolor web --model GUIDED.tflite)`, "notice");
+    return;
+  }
+  const editor = new PointEditor({
+    item,
+    frame: compare.querySelector(".frame"),
+    canvas: afterImage,
+    photo: { id: message.id, file, name: file.name, width: message.width, height: message.height },
+    send: (m) => worker.postMessage(m),
+    onPng: (png) => {
+      URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(png);
+      results.get(message.id).png = png;
+    },
+    onEdit: () => {
+      if (slider.value !== "0") { // the points' colors in view: the whole photo "after"
+        slider.value = "0";
+        clip();
+      }
+    },
+    onPaletteForAll: (palette, paletteName) => {
+      for (const other of editors.values()) other.setPalette(palette, paletteName);
+    },
+  });
+  editors.set(message.id, editor);
+  if (hints) editor.loadHints(hints);
 }
 
 worker.onmessage = (event) => {
   const message = event.data;
+  const editor = editors.get(message.id);
   if (message.type === "loaded") {
     ready = true;
-    status(`Model ready (${message.seconds.toFixed(1)} s). Add photos.`);
+    guided = message.guided;
+    status(`Model ready (${message.seconds.toFixed(1)} s). Add photos` +
+      (guided ? ", then click a photo to give its colors." : "."));
     document.body.dataset.threads = message.threads ? "yes" : "no"; // for tests and benches
+    document.body.dataset.guided = guided ? "yes" : "no";
     pump();
+  } else if (message.type === "recolored") {
+    editor?.recolored(message);
+  } else if (message.type === "encoded") {
+    editor?.encoded(message);
+  } else if (message.type === "suggested") {
+    editor?.suggested(message);
+  } else if (message.type === "palette") {
+    editor?.paletteReady(message);
+  } else if (message.type === "error" && ["recolor", "suggest", "palette"].includes(message.kind)) {
+    editor?.failed(message.message, message.kind);
   } else if (message.type === "progress") {
     const bar = itemOf(message.id)?.querySelector("progress");
     if (bar) bar.value = message.fraction;

@@ -1,14 +1,25 @@
 // The page's Web Worker: runs the .tflite with LiteRT.js on the CPU (wasm) and colorizes one
 // photo at a time, so the page stays responsive. A classic worker: LiteRT.js loads its wasm
 // glue with importScripts(), which module workers lack; its ES modules come in through import().
+// Messages are handled one after another (a chain of promises): the model is never run twice at
+// once, and a recolor queued behind a colorize sees its photo.
 //
-// Messages in:  {type: "load", modelUrl}        -> {type: "loaded", size, seconds}
+// Messages in:  {type: "load", modelUrl}        -> {type: "loaded", size, seconds, threads, guided}
 //               {type: "colorize", id, file, force}
 //                                               -> {type: "progress", id, stage, fraction}*,
-//                                                  {type: "done", id, png, width, height, timings}
+//                                                  {type: "done", id, png, bitmap, width, height,
+//                                                  timings}
 //                                                  or {type: "colored", id} (a color photo,
 //                                                  left alone unless `force`)
 //                                                  or {type: "error", id, message}
+//               {type: "recolor", id, file, seq, points, palette}
+//                                               -> {type: "recolored", id, seq, bitmap, seconds},
+//                                                  then {type: "encoded", id, seq, png}
+//               {type: "suggest", id, file, seq, x, y, points, palette}
+//                                               -> {type: "suggested", id, seq, x, y,
+//                                                  suggestions: [{color, probability}], seconds}
+//               {type: "palette", seq, file}    -> {type: "palette", seq, palette, name}
+// Guided messages need a guided model (signatures colorize_guided and suggest): "loaded" says.
 
 const WASM_DIR = "vendor/litertjs/wasm/";
 const WASM_GLUE = "litert_wasm_compat_internal.js"; // one thread, plain SIMD: any browser
@@ -17,9 +28,16 @@ const TIFF_SCRIPTS = ["vendor/utif/pako_inflate.min.js", "vendor/utif/UTIF.js"];
 
 let lite = null;
 let pipeline = null;
+let points = null;
 let model = null;
 let modelSize = 0;
 let threads = false;
+let guided = false;
+let bins = null; // {grid, centers}: the model's ab bins, for palettes and suggestions
+const photos = new Map(); // id -> decoded photo and its network input, the last few only
+const KEPT_PHOTOS = 2;
+const GUIDED_SIGNATURE = "colorize_guided";
+const SUGGEST_SIGNATURE = "suggest";
 
 async function fetchBytes(url) {
   // loadAndCompile(url) would not notice an HTTP error: fetch the bytes here and check.
@@ -33,6 +51,8 @@ async function load(modelUrl) {
   if (!lite) {
     lite = await import("./vendor/litertjs/core.js");
     pipeline = await import("./colorize.js");
+    points = await import("./points.js");
+    bins = await (await fetch("ab_bins.json")).json();
     // Threads need SharedArrayBuffer (a cross-origin isolated page: `kcolor web` sends
     // COOP/COEP) and LiteRT's threaded build needs relaxed SIMD; otherwise (a plain static
     // server, an older browser) the compat build runs on one thread.
@@ -59,7 +79,9 @@ async function load(modelUrl) {
   model = await lite.loadAndCompile(await fetchBytes(modelUrl), options);
   const shape = model.getInputDetails()[0].shape;
   modelSize = shape[1];
-  return { size: modelSize, seconds: (performance.now() - started) / 1000, threads };
+  guided = GUIDED_SIGNATURE in model.signatures && SUGGEST_SIGNATURE in model.signatures;
+  photos.clear();
+  return { size: modelSize, seconds: (performance.now() - started) / 1000, threads, guided };
 }
 
 function isTiff(bytes) {
@@ -154,61 +176,185 @@ async function decode(file) {
   return { canvas, context, width: canvas.width, height: canvas.height };
 }
 
+// The photo decoded, shrunk and turned into the network's input, kept for its recolors.
+async function photoOf(id, file) {
+  if (photos.has(id)) return photos.get(id);
+  const { canvas, context, width, height } = await decode(file);
+  const image = context.getImageData(0, 0, width, height);
+  const [w, h] = pipeline.smallSize(width, height, modelSize);
+  const small = pipeline.resizeBilinearRGB(image.data, width, height, w, h);
+  const lightness = pipeline.paddedLightness(small, w, h, modelSize, modelSize);
+  const photo = { canvas, context, image, original: image.data.slice(), width, height, w, h, lightness };
+  photos.set(id, photo);
+  while (photos.size > KEPT_PHOTOS) photos.delete(photos.keys().next().value);
+  return photo;
+}
+
+// The network's ab (Lab units, the padded model-size square): the automatic signature without
+// points or palette (exactly the automatic colors), else the guided one.
+async function predict(photo, pointList = [], palette = null) {
+  const size = modelSize;
+  const tensors = [new lite.Tensor(photo.lightness, [1, size, size, 1])];
+  try {
+    let outputs;
+    if (!pointList.length && !palette) {
+      outputs = await model.run(tensors);
+    } else {
+      const { hintAb, mask } = points.hintMaps(
+        pointList, photo.width, photo.height, photo.h / photo.height, photo.w, photo.h, size, size,
+      );
+      tensors.push(new lite.Tensor(hintAb, [1, size, size, 2]));
+      tensors.push(new lite.Tensor(mask, [1, size, size, 1]));
+      tensors.push(new lite.Tensor(palette || points.noPalette(bins.centers.length), [1, bins.centers.length + 1]));
+      const record = await model.run(GUIDED_SIGNATURE, {
+        lightness: tensors[0], hint_ab: tensors[1], hint_mask: tensors[2], palette: tensors[3],
+      });
+      outputs = [record.ab];
+    }
+    const ab = Float32Array.from(outputs[0].toTypedArray());
+    for (const tensor of outputs) tensor.delete();
+    return ab;
+  } finally {
+    for (const tensor of tensors) tensor.delete();
+  }
+}
+
+// The photo's own lightness joined with `ab` at full resolution, into its canvas; `progress`
+// is told the share of rows done.
+function join(photo, ab, progress = () => {}) {
+  const { width, height, image } = photo;
+  image.data.set(photo.original);
+  const wide = pipeline.widenAb(ab, modelSize, photo.w, photo.h, width);
+  for (let top = 0; top < height; top += pipeline.BAND_ROWS) {
+    pipeline.joinBand(image.data, width, height, wide, photo.h, top, pipeline.BAND_ROWS);
+    progress(Math.min(1, (top + pipeline.BAND_ROWS) / height));
+  }
+  photo.context.putImageData(image, 0, 0);
+}
+
 async function colorize(id, file, force) {
   const timings = {};
   let start = performance.now();
-  const { canvas, context, width, height } = await decode(file);
-  const image = context.getImageData(0, 0, width, height);
-  const rgba = image.data;
+  photos.delete(id);
+  const photo = await photoOf(id, file);
   timings.decode = (performance.now() - start) / 1000;
-  if (!force && !pipeline.isGrayscale(rgba)) {
+  if (!force && !pipeline.isGrayscale(photo.original)) {
+    photos.delete(id);
     postMessage({ type: "colored", id }); // its own colors would be lost: the user decides
     return;
   }
   postMessage({ type: "progress", id, stage: "decoded", fraction: 0.1 });
 
   start = performance.now();
-  const [w, h] = pipeline.smallSize(width, height, modelSize);
-  const small = pipeline.resizeBilinearRGB(rgba, width, height, w, h);
-  const lightness = pipeline.paddedLightness(small, w, h, modelSize, modelSize);
-  const input = new lite.Tensor(lightness, [1, modelSize, modelSize, 1]);
-  let outputs;
-  try {
-    outputs = await model.run([input]);
-  } finally {
-    input.delete();
-  }
-  const ab = Float32Array.from(outputs[0].toTypedArray());
-  for (const tensor of outputs) tensor.delete();
+  const ab = await predict(photo);
   timings.inference = (performance.now() - start) / 1000;
   postMessage({ type: "progress", id, stage: "colors", fraction: 0.4 });
 
   // Upsample and join in bands of rows: a 24 MP photo never needs a full-size float image.
   start = performance.now();
-  const wide = pipeline.widenAb(ab, modelSize, w, h, width);
-  for (let top = 0; top < height; top += pipeline.BAND_ROWS) {
-    pipeline.joinBand(rgba, width, height, wide, h, top, pipeline.BAND_ROWS);
-    const done = Math.min(1, (top + pipeline.BAND_ROWS) / height);
-    postMessage({ type: "progress", id, stage: "joining", fraction: 0.4 + 0.5 * done });
-  }
-  context.putImageData(image, 0, 0);
+  join(photo, ab, (done) => postMessage({ type: "progress", id, stage: "joining", fraction: 0.4 + 0.5 * done }));
   timings.join = (performance.now() - start) / 1000;
 
   start = performance.now();
-  const png = await canvas.convertToBlob({ type: "image/png" });
+  const png = await photo.canvas.convertToBlob({ type: "image/png" });
   timings.encode = (performance.now() - start) / 1000;
-  postMessage({ type: "done", id, png, width, height, timings });
+  const bitmap = photo.canvas.transferToImageBitmap();
+  postMessage({ type: "done", id, png, bitmap, width: photo.width, height: photo.height, timings }, [bitmap]);
 }
 
-self.onmessage = async (event) => {
-  const message = event.data;
+function requireGuided() {
+  if (!guided) throw new Error("this model takes no color points (a guided model does)");
+}
+
+// Points or a palette changed: the new colors at full resolution, shown at once, then the PNG.
+async function recolor({ id, file, seq, points: pointList, palette }) {
+  if ((pointList.length || palette) && !guided) requireGuided();
+  const start = performance.now();
+  const photo = await photoOf(id, file);
+  join(photo, await predict(photo, pointList, palette));
+  const bitmap = await createImageBitmap(photo.canvas); // a copy: the canvas still makes the PNG
+  const seconds = (performance.now() - start) / 1000;
+  postMessage({ type: "recolored", id, seq, bitmap, seconds }, [bitmap]);
+  const png = await photo.canvas.convertToBlob({ type: "image/png" });
+  postMessage({ type: "encoded", id, seq, png });
+}
+
+// The colors the model finds likely at photo pixel (x, y), given the other points and palette
+// (Colorizer.suggest_colors).
+async function suggest({ id, file, seq, x, y, points: pointList, palette }) {
+  requireGuided();
+  const start = performance.now();
+  const photo = await photoOf(id, file);
+  const size = modelSize;
+  const { hintAb, mask } = points.hintMaps(
+    pointList, photo.width, photo.height, photo.h / photo.height, photo.w, photo.h, size, size,
+  );
+  const q = bins.centers.length;
+  const tensors = [
+    new lite.Tensor(photo.lightness, [1, size, size, 1]),
+    new lite.Tensor(hintAb, [1, size, size, 2]),
+    new lite.Tensor(mask, [1, size, size, 1]),
+    new lite.Tensor(palette || points.noPalette(q), [1, q + 1]),
+  ];
+  let probs;
   try {
-    if (message.type === "load") {
-      postMessage({ type: "loaded", ...(await load(message.modelUrl)) });
-    } else if (message.type === "colorize") {
-      await colorize(message.id, message.file, Boolean(message.force));
-    }
-  } catch (error) {
-    postMessage({ type: "error", id: message.id, message: String(error.message || error) });
+    const record = await model.run(SUGGEST_SIGNATURE, {
+      lightness: tensors[0], hint_ab: tensors[1], hint_mask: tensors[2], palette: tensors[3],
+    });
+    probs = record.probabilities.toTypedArray();
+    record.probabilities.delete();
+  } finally {
+    for (const tensor of tensors) tensor.delete();
   }
+  const side = Math.round(Math.sqrt(probs.length / q)); // a square of cells: size / stride
+  const scale = photo.h / photo.height;
+  const row = Math.min(Math.floor(((y + 0.5) * scale * side) / size), side - 1);
+  const col = Math.min(Math.floor(((x + 0.5) * scale * side) / size), side - 1);
+  const cell = probs.subarray((row * side + col) * q, (row * side + col + 1) * q);
+  const ly = Math.min(Math.floor((y + 0.5) * scale), photo.h - 1);
+  const lx = Math.min(Math.floor((x + 0.5) * scale), photo.w - 1);
+  const lightness = photo.lightness[ly * size + lx];
+  const suggestions = points.mergedSuggestions(Array.from(cell), bins.centers, 6).map(
+    ({ ab, probability }) => ({ color: points.hexOfLab(lightness, ab[0], ab[1]), probability }),
+  );
+  postMessage({ type: "suggested", id, seq, x, y, suggestions, seconds: (performance.now() - start) / 1000 });
+}
+
+// A reference photo's palette, as Colorizer.reference_palette computes it.
+async function paletteOfFile({ seq, file }) {
+  requireGuided();
+  let decoded;
+  try {
+    decoded = await decode(file);
+  } catch (error) {
+    throw new Error(`${file.name}: ${error.message || error}`);
+  }
+  const { context, width, height } = decoded;
+  const [w, h] = pipeline.smallSize(width, height, modelSize);
+  const small = pipeline.resizeBilinearRGB(context.getImageData(0, 0, width, height).data, width, height, w, h);
+  const palette = points.paletteOf(small, w, h, bins.centers, bins.grid);
+  postMessage({ type: "palette", seq, palette, name: file.name });
+}
+
+const HANDLERS = {
+  load: async (message) => postMessage({ type: "loaded", ...(await load(message.modelUrl)) }),
+  colorize: (message) => colorize(message.id, message.file, Boolean(message.force)),
+  recolor,
+  suggest,
+  palette: paletteOfFile,
+};
+
+let chain = Promise.resolve();
+self.onmessage = (event) => {
+  const message = event.data;
+  chain = chain.then(async () => {
+    try {
+      await HANDLERS[message.type](message);
+    } catch (error) {
+      postMessage({
+        type: "error", id: message.id, seq: message.seq, kind: message.type,
+        message: String(error.message || error),
+      });
+    }
+  });
 };
