@@ -92,7 +92,7 @@ class Page:
     def colorize(self, files, timeout=300_000):
         """Give files to the input; wait for a link or an error for each; return the PNGs
         downloaded through the links and the texts of the errors."""
-        before = len(self.page.query_selector_all("#photos li"))
+        before = len(self.page.query_selector_all("#photos > li"))
         self.page.set_input_files("input[type=file]", [str(f) for f in files])
         expected = before + len(files)
         if expected:  # locators, not wait_for_function: the page's CSP forbids eval

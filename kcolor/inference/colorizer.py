@@ -172,7 +172,7 @@ class Colorizer:
 
         self.require_guided("a reference photo")
         rgb = to_rgb_array(_as_pil(reference))
-        scale = min(1.0, self.size / max(rgb.shape[:2]))
+        scale = min(1.0, self._working_size() / max(rgb.shape[:2]))
         size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
         small = np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR), np.float32) / 255.0
         return palette_histogram(lab_math.rgb_to_lab(small)[..., 1:], in_gamut_bins())
@@ -237,13 +237,18 @@ class Colorizer:
         """The lightness `(h, w)` in [0, 100] of the small copy the network would see."""
         return self._network_input(rgb, None, None)[0]
 
+    def _working_size(self):
+        """The long side of the small copy the network reads: a fixed-size model's input (the
+        page's too), else `size`."""
+        fixed = getattr(self.predictor, "input_size", None)
+        return min(fixed) if fixed else self.size
+
     def _network_input(self, rgb, points, palette):
         """What the network reads for a photo: its small lightness `(h, w)` in [0, 100], the
         padded normalized L `(H', W', 1)`, the padded size, and the `Guidance` (or None)."""
         height, width = rgb.shape[:2]
         fixed = getattr(self.predictor, "input_size", None)
-        limit = min(fixed) if fixed else self.size
-        scale = min(1.0, limit / max(height, width))
+        scale = min(1.0, self._working_size() / max(height, width))
         small_h, small_w = max(1, round(height * scale)), max(1, round(width * scale))
         small = np.asarray(Image.fromarray(rgb).resize((small_w, small_h), Image.BILINEAR))
         l_norm, _ = lab_math.rgb_to_normalized_lab(small.astype(np.float32) / 255.0)

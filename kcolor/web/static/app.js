@@ -101,7 +101,7 @@ function addFiles(files) {
   const photos = files.filter((file) => !isHintsFile(file));
   for (const hints of files.filter(isHintsFile)) {
     const key = hints.name.toLowerCase();
-    const known = [...document.querySelectorAll("#photos li")].find(
+    const known = [...document.querySelectorAll("#photos > li")].find(
       (item) => item.file && sidecarName(item.file.name).toLowerCase() === key,
     );
     const coming = photos.some((file) => sidecarName(file.name).toLowerCase() === key);
@@ -133,7 +133,7 @@ function addFiles(files) {
 }
 
 function itemOf(id) {
-  return document.querySelector(`#photos li[data-id="${id}"]`);
+  return document.querySelector(`#photos > li[data-id="${id}"]`);
 }
 
 function fail(id, message, className = "error") {

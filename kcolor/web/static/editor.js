@@ -366,7 +366,9 @@ export class PointEditor {
     mark.addEventListener("pointerdown", (event) => {
       if (event.button !== 0) return;
       event.preventDefault();
-      mark.setPointerCapture(event.pointerId);
+      try {
+        mark.setPointerCapture(event.pointerId);
+      } catch (error) { /* a pointer the browser no longer tracks: no capture, no harm */ }
       drag = { x0: event.clientX, y0: event.clientY, moved: false };
       if (event.pointerType === "touch") {
         pressTimer = setTimeout(() => { drag = null; removeOnce(); }, LONG_PRESS_MS);

@@ -18,7 +18,7 @@
 //               {type: "suggest", id, file, seq, x, y, points, palette}
 //                                               -> {type: "suggested", id, seq, x, y,
 //                                                  suggestions: [{color, probability}], seconds}
-//               {type: "palette", seq, file}    -> {type: "palette", seq, palette, name}
+//               {type: "palette", id, seq, file} -> {type: "palette", id, seq, palette, name}
 // Guided messages need a guided model (signatures colorize_guided and suggest): "loaded" says.
 
 const WASM_DIR = "vendor/litertjs/wasm/";
@@ -321,7 +321,7 @@ async function suggest({ id, file, seq, x, y, points: pointList, palette }) {
 }
 
 // A reference photo's palette, as Colorizer.reference_palette computes it.
-async function paletteOfFile({ seq, file }) {
+async function paletteOfFile({ id, seq, file }) {
   requireGuided();
   let decoded;
   try {
@@ -333,7 +333,7 @@ async function paletteOfFile({ seq, file }) {
   const [w, h] = pipeline.smallSize(width, height, modelSize);
   const small = pipeline.resizeBilinearRGB(context.getImageData(0, 0, width, height).data, width, height, w, h);
   const palette = points.paletteOf(small, w, h, bins.centers, bins.grid);
-  postMessage({ type: "palette", seq, palette, name: file.name });
+  postMessage({ type: "palette", id, seq, palette, name: file.name });
 }
 
 const HANDLERS = {
