@@ -330,3 +330,22 @@ def test_photo_batches_give_the_same_guided_inputs_as_tf_data(shared_data):
     on = mask[..., 0] > 0
     if on.any():
         assert np.abs(hint_ab[on]).max() <= np.abs(ab).max() + 1e-6
+
+
+def test_guided_savedmodel_holds_each_weight_once_and_records_its_order(
+    tmp_path, guided_with_live_hints
+):
+    """The "colorize" signature runs the automatic twin on the guided model's own variables:
+    the shipped SavedModel does not carry the trunk twice, and `variable_order` still maps it."""
+    import tensorflow as tf
+
+    from kcolor.inference.export import export_savedmodel, variable_order
+
+    model = guided_with_live_hints
+    folder = export_savedmodel(model, tmp_path / "saved", size=64)
+    reader = tf.train.load_checkpoint(str(folder / "variables" / "variables"))
+    saved = sum(
+        int(np.prod(shape)) for key, shape in reader.get_variable_to_shape_map().items() if shape
+    )
+    assert saved == model.count_params()
+    assert sorted(variable_order(model, folder)) == list(range(len(model.variables)))

@@ -90,7 +90,7 @@ def export_savedmodel(generator, out_dir, size=DEFAULT_EXPORT_SIZE):
     palette_length = generator.inputs[-1].shape[-1] if guided else None
     # Without points or palette a guided model is exactly its automatic twin: "colorize" runs
     # the twin, at the automatic model's cost.
-    automatic = automatic_twin(generator) if guided else generator
+    automatic = _sharing_twin(generator) if guided else generator
     if guided:
         archive.track(automatic)
 
@@ -177,9 +177,22 @@ def _as_os_error(err):
     return OSError(code, reason)
 
 
+def _sharing_twin(generator):
+    """The automatic twin of a guided generator, its weights the generator's own tf.Variables
+    (not copies), so the SavedModel and the .tflite hold each weight once."""
+    twin = automatic_twin(generator)
+    for layer in twin.layers:
+        for ours, theirs in zip(
+            layer.weights, generator.get_layer(layer.name).weights, strict=True
+        ):
+            ours._value = theirs._value  # Keras 3's TensorFlow variable keeps its tf.Variable here
+    return twin
+
+
 def variable_order(generator, out_dir):
     """For each `_all_variables/N` of a SavedModel written by `export_savedmodel`, the index of
-    the generator variable it holds (matched by shape and value; each must match once)."""
+    the generator variable it holds (matched by shape and value, each generator variable first
+    once; a guided generator's export also saves its automatic twin's copies of the trunk)."""
     reader = tf.train.load_checkpoint(str(Path(out_dir) / "variables" / "variables"))
     shapes = reader.get_variable_to_shape_map()
     count = sum(key.startswith("_all_variables/") for key in shapes)
@@ -187,11 +200,12 @@ def variable_order(generator, out_dir):
     order, taken = [], set()
     for n in range(count):
         saved = reader.get_tensor(f"_all_variables/{n}/.ATTRIBUTES/VARIABLE_VALUE")
-        match = [
+        same = [
             i
             for i, value in enumerate(values)
-            if i not in taken and value.shape == saved.shape and np.array_equal(value, saved)
+            if value.shape == saved.shape and np.array_equal(value, saved)
         ]
+        match = [i for i in same if i not in taken] or same
         if not match:
             raise ExportError(f"saved variable {n} matches no generator variable")
         order.append(match[0])
