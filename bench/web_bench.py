@@ -10,10 +10,17 @@ from opening the page -- then `--photos` more, one at a time, and a 12-megapixel
 (4243x2828, kodim05 upscaled). The worker's own timings split each photo into decode, the
 256-px inference, the full-resolution join and the PNG encode. With --screenshot, the page
 after the fp32 run is saved, as a user sees it.
+
+With --points (a guided model: the shipped default once it is guided, or --model FILE), each
+precision also times the page's color points on one 768x512 photo, the model already loaded:
+`--clicks` times, a click on the photo until its suggestions show (suggestions), then choosing
+the first one until the new colors are drawn (recolor), as the page itself measures them
+(data-suggest-seconds, data-recolor-seconds); the median and the slowest are printed.
 """
 
 import argparse
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +78,40 @@ def run_precision(browser, url, precision, photos, big, screenshot=None):
     }
 
 
+def run_points(browser, url, precision, photo, clicks):
+    """Suggestion and recolor seconds (as the page measures them) for `clicks` new points."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{url}?precision={precision}")
+    page.locator("#status", has_text="Model ready").wait_for(timeout=120_000)
+    if page.get_attribute("body", "data-guided") != "yes":
+        page.close()
+        raise SystemExit("--points needs a guided model (--model GUIDED.tflite)")
+    page.set_input_files("input[type=file]", [str(photo)])
+    item = page.locator("#photos > li[data-ready=yes]")
+    item.wait_for(timeout=120_000)
+    frame = page.locator(".frame")
+    box = frame.bounding_box()
+    suggest, recolor = [], []
+    for n in range(clicks):
+        spot = {
+            "x": box["width"] * (0.1 + 0.8 * ((n * 0.37) % 1)),
+            "y": box["height"] * (0.2 + 0.06 * n % 0.7),
+        }
+        frame.click(position=spot)
+        page.locator(".suggestion").first.wait_for(timeout=60_000)
+        suggest.append(
+            float(page.locator("#photos > li").first.get_attribute("data-suggest-seconds"))
+        )
+        page.locator(".suggestion").first.click()
+        item.wait_for(timeout=60_000)
+        recolor.append(
+            float(page.locator("#photos > li").first.get_attribute("data-recolor-seconds"))
+        )
+    threads = page.get_attribute("body", "data-threads")
+    page.close()
+    return {"threads": threads, "suggest": suggest, "recolor": recolor}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "kodak24"))
@@ -85,6 +126,9 @@ def main():
         "has relaxed SIMD); off: without them (the one-thread compat build, as from a plain "
         "static server); both: one after the other",
     )
+    parser.add_argument("--points", action="store_true", help="time color points (guided)")
+    parser.add_argument("--clicks", type=int, default=8)
+    parser.add_argument("--model", default="default", help="a .tflite file instead of the shipped")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -101,6 +145,8 @@ def main():
     big = work / "big-12mp.png"
     Image.open(photos[0]).resize((4243, 2828), Image.BICUBIC).save(big)
     print(f"machine: {platform.machine()}, headless Chromium ({args.browser})")
+    if args.points:
+        return points_table(args, photos[0])
     print(
         "| isolation | wasm threads | precision | model ready | first result | per 768x512 photo "
         "| 12 MP photo |"
@@ -122,6 +168,35 @@ def main():
                 )
                 for line in row["info"]:
                     print(f"  {precision}: {line}")
+            server.shutdown()
+        browser.close()
+
+
+def points_table(args, photo):
+    from playwright.sync_api import sync_playwright
+
+    from kcolor.web.server import make_server, serve_in_thread, url_of
+
+    print(
+        "| isolation | wasm threads | precision | suggestions, median (slowest) "
+        "| recolor, median (slowest) |"
+    )
+    print("|---|---|---|---|---|")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.browser, args=BROWSER_ARGS)
+        for isolation in ("on", "off") if args.isolation == "both" else (args.isolation,):
+            server = make_server("127.0.0.1", 0, model=args.model, isolated=isolation == "on")
+            serve_in_thread(server)
+            precisions = ("fp32", "fp16", "int8") if args.model == "default" else ("custom",)
+            for precision in precisions:
+                row = run_points(browser, url_of(server), precision, photo, args.clicks)
+                s, r = row["suggest"], row["recolor"]
+                print(
+                    f"| {isolation} | {row['threads']} | {precision} | "
+                    f"{statistics.median(s):.3f} s ({max(s):.3f} s) | "
+                    f"{statistics.median(r):.3f} s ({max(r):.3f} s) |",
+                    flush=True,
+                )
             server.shutdown()
         browser.close()
 
