@@ -507,3 +507,54 @@ def test_campaign_curves_place_each_scored_epoch_at_its_cumulative_crops(tmp_pat
     ]
     read = tool.at_colorfulness(line, 25.0)
     assert read["psnr"] == pytest.approx((23.5, -0.1)) and read["cast"] == pytest.approx((5.0, 0.3))
+
+
+def test_graft_keeps_the_trunk_and_copies_the_hint_paths(tmp_path):
+    from kcolor.models import build_generator
+    from kcolor.models.guidance import is_guidance_layer
+
+    kwargs = {"head": "classification", "filters": (8, 16, 32)}
+    trunk = build_generator("default", **kwargs)
+    guided = build_generator("default", guided=True, **kwargs)
+    rng = np.random.default_rng(3)
+    for layer in guided.layers:
+        if layer.weights:
+            layer.set_weights(
+                [rng.normal(0, 0.1, w.shape).astype("float32") for w in layer.weights]
+            )
+    trunk.save(tmp_path / "trunk.keras")
+    guided.save(tmp_path / "guided.keras")
+    _tool("graft_guidance").main(
+        [str(tmp_path / "trunk.keras"), str(tmp_path / "guided.keras"), str(tmp_path / "g.keras")]
+    )
+    import keras
+
+    grafted = keras.saving.load_model(tmp_path / "g.keras")
+    for layer in grafted.layers:
+        source = guided if is_guidance_layer(layer) else trunk
+        if layer.weights:
+            theirs = source.get_layer(layer.name).get_weights()
+            for a, b in zip(layer.get_weights(), theirs, strict=True):
+                np.testing.assert_array_equal(a, b)
+
+
+def test_propagated_difference_keeps_the_hints_and_the_model_without_them():
+    from kcolor.color.hints import Guidance
+    from kcolor.models.predictors import GrayBaseline
+
+    class Flat(GrayBaseline):
+        name = "flat"
+
+        def predict_ab(self, l_norm, guidance=None):
+            return np.full(np.shape(l_norm)[:-1] + (2,), 0.1, np.float32)
+
+    mix = _tool("propagation_mix").PropagatedDifference(Flat())
+    l_norm = np.linspace(-1, 1, 2 * 16 * 16, dtype=np.float32).reshape(2, 16, 16, 1)
+    hint_ab = np.zeros((2, 16, 16, 2), np.float32)
+    mask = np.zeros((2, 16, 16, 1), np.float32)
+    hint_ab[:, 3, 4] = (0.5, -0.25)
+    mask[:, 3, 4] = 1.0
+    out = mix.predict_ab(l_norm, Guidance(hint_ab, mask, np.zeros((2, 263), np.float32)))
+    np.testing.assert_allclose(out[:, 3, 4], [[0.5, -0.25]] * 2, atol=1e-6)
+    assert np.abs(out[:, 12, 12] - 0.1).max() > 0  # the difference spreads
+    np.testing.assert_array_equal(mix.predict_ab(l_norm), Flat().predict_ab(l_norm))
