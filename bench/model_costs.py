@@ -76,7 +76,7 @@ def main():
             "gan (D)",
             "`PatchDiscriminator(filters=(64, 128, 256))`",
             8,
-            model_costs(disc, input_channels=(1, 2)),
+            model_costs(disc),
         )
     )
     lines = [HEADER]

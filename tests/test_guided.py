@@ -349,3 +349,13 @@ def test_guided_savedmodel_holds_each_weight_once_and_records_its_order(
     )
     assert saved == model.count_params()
     assert sorted(variable_order(model, folder)) == list(range(len(model.variables)))
+
+
+def test_costs_of_a_guided_model_count_its_guidance_inputs():
+    from kcolor.models import build_generator
+    from kcolor.models.costs import model_costs
+
+    kwargs = {"head": "classification", "filters": (8, 16, 32)}
+    automatic = model_costs(build_generator("default", **kwargs), image_size=64)
+    guided = model_costs(build_generator("default", guided=True, **kwargs), image_size=64)
+    assert guided["params"] > automatic["params"] and guided["flops"] > automatic["flops"]

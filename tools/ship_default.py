@@ -98,6 +98,22 @@ def _head_text(config, encoder_tuned=False):
     return text
 
 
+def _guided_text():
+    return """
+- Guided (docs/guided.md): every file also has the signatures `colorize_guided` (inputs
+  `lightness`, `hint_ab` in Lab units, `hint_mask`, `palette` [1, 263]; output `ab`) and
+  `suggest` (the same inputs; output `probabilities`, the class head's distribution at 1/2
+  size). `colorize`, the first signature, runs without the guidance paths: without points or
+  palette the colors are the automatic model's."""
+
+
+def _guided_parity(parity):
+    guided = [f"{v} {parity[v + ' guided']:.1f} dB" for v in ("fp32", "fp16", "int8")]
+    if not all(v + " guided" in parity for v in ("fp32", "fp16", "int8")):
+        return ""
+    return "; with simulated points and palettes: " + ", ".join(guided)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("generator", help=".keras generator or run folder")
@@ -150,6 +166,7 @@ def main():
     from kcolor.training.run_folder import folder_of
 
     generator = load_generator(args.generator)
+    guided = bool(getattr(generator, "guided", False))
     saved = REPO / "savedmodels" / "default"
     shutil.rmtree(saved, ignore_errors=True)
     export_savedmodel(generator, saved)
@@ -178,6 +195,10 @@ def main():
         export_tflite(generator, path, quantize=quantize, calibration_data=args.calibration_data)
         manifest["default"]["tflite"][variant] = {"file": path.name, "sha256": file_sha256(path)}
         parity[variant] = parity_psnr(generator, path, args.eval_data, limit=16)
+        if guided:
+            parity[f"{variant} guided"] = parity_psnr(
+                generator, path, args.eval_data, limit=16, guided=True
+            )
     (REPO / "kcolor" / "shipped.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
     standard = evaluate(
@@ -200,6 +221,7 @@ def main():
         f"default-{v}.tflite": (REPO / "tflite" / f"default-{v}.tflite").stat().st_size
         for v in ("fp32", "fp16", "int8")
     }
+    guided_parity = _guided_parity(parity)
     card = f"""# kcolor default model: model card
 
 - Architecture: `{type(generator).__name__}` (filters {tuple(config.get("filters", ()))},
@@ -212,7 +234,7 @@ def main():
   ({sizes["default-fp16.tflite"] / 1e6:.1f} MB), `default-int8.tflite`
   ({sizes["default-int8.tflite"] / 1e6:.1f} MB, full integer, calibrated on
   {args.calibration_data}). sha256 in SHA256SUMS and kcolor/shipped.json; kcolor refuses a
-  file that does not match.
+  file that does not match.{_guided_text() if guided else ""}
 - Training budget: {args.budget}{budget_text(budget, weights)}
 
 ## Training data
@@ -234,7 +256,7 @@ The study's protocol (`--protocol seed`):
 ```
 
 TFLite parity with the Keras model (final sRGB PSNR on {args.eval_data}, 16 photos): fp32
-{parity["fp32"]:.1f} dB, fp16 {parity["fp16"]:.1f} dB, int8 {parity["int8"]:.1f} dB.
+{parity["fp32"]:.1f} dB, fp16 {parity["fp16"]:.1f} dB, int8 {parity["int8"]:.1f} dB{guided_parity}.
 
 ## Known limitations
 

@@ -29,8 +29,12 @@ def count_flops(model, input_shapes):
     return int(profile.total_float_ops)
 
 
-def model_costs(model, image_size=256, input_channels=(1,)):
-    """`{"params", "flops", "macs"}` for one square image of `image_size` (MACs = FLOPs / 2)."""
-    shapes = [(1, image_size, image_size, channels) for channels in input_channels]
+def model_costs(model, image_size=256):
+    """`{"params", "flops", "macs"}` for one square image of `image_size` (MACs = FLOPs / 2),
+    every input of the model fed (a guided model's points and palette too)."""
+    shapes = [
+        (1, image_size, image_size, spec.shape[-1]) if len(spec.shape) == 4 else (1, spec.shape[-1])
+        for spec in model.inputs
+    ]
     flops = count_flops(model, shapes)
     return {"params": int(model.count_params()), "flops": flops, "macs": flops // 2}
