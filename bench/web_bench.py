@@ -78,8 +78,9 @@ def run_precision(browser, url, precision, photos, big, screenshot=None):
     }
 
 
-def run_points(browser, url, precision, photo, clicks):
-    """Suggestion and recolor seconds (as the page measures them) for `clicks` new points."""
+def run_points(browser, url, precision, photo, clicks, screenshot=None):
+    """Suggestion and recolor seconds (as the page measures them) for `clicks` new points; with
+    `screenshot`, the page is saved with its points and one more spot's suggestions open."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(f"{url}?precision={precision}")
     page.locator("#status", has_text="Model ready").wait_for(timeout=120_000)
@@ -108,6 +109,10 @@ def run_points(browser, url, precision, photo, clicks):
             float(page.locator("#photos > li").first.get_attribute("data-recolor-seconds"))
         )
     threads = page.get_attribute("body", "data-threads")
+    if screenshot:
+        frame.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+        page.locator(".suggestion").first.wait_for(timeout=60_000)
+        page.locator("#photos > li").first.screenshot(path=str(screenshot))
     page.close()
     return {"threads": threads, "suggest": suggest, "recolor": recolor}
 
@@ -117,7 +122,10 @@ def main():
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "kodak24"))
     parser.add_argument("--photos", type=int, default=5)
     parser.add_argument("--browser", default="/usr/bin/chromium-headless-shell")
-    parser.add_argument("--screenshot", help="save the page after the fp32 run (PNG)")
+    parser.add_argument(
+        "--screenshot",
+        help="save the page after the fp32 run (PNG); with --points, a photo with its points",
+    )
     parser.add_argument(
         "--isolation",
         choices=["on", "off", "both"],
@@ -189,7 +197,12 @@ def points_table(args, photo):
             serve_in_thread(server)
             precisions = ("fp32", "fp16", "int8") if args.model == "default" else ("custom",)
             for precision in precisions:
-                row = run_points(browser, url_of(server), precision, photo, args.clicks)
+                shot = (
+                    args.screenshot
+                    if precision in ("fp32", "custom") and isolation == "on"
+                    else None
+                )
+                row = run_points(browser, url_of(server), precision, photo, args.clicks, shot)
                 s, r = row["suggest"], row["recolor"]
                 print(
                     f"| {isolation} | {row['threads']} | {precision} | "
