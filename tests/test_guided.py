@@ -102,10 +102,12 @@ def test_guided_pipeline_yields_four_inputs_and_repeatable_validation_hints(shar
 
 @pytest.fixture(scope="module")
 def shipped_and_guided():
-    from kcolor.models.guidance import guided_copy
+    from kcolor.models.guidance import automatic_twin, guided_copy
     from kcolor.models.shipped_generator import load_shipped_generator
 
     shipped = load_shipped_generator()
+    if shipped.guided:  # the shipped default is guided: its automatic trunk, then new paths
+        shipped = automatic_twin(shipped)
     return shipped, guided_copy(shipped)
 
 

@@ -117,6 +117,10 @@ def test_the_shipped_default_rebuilds_as_a_trainable_keras_generator():
     lightness = lab[..., :1].astype(np.float32)
     expected = saved.signatures["colorize"](lightness=tf.constant(lightness))["ab"].numpy()
     l_norm = (lightness - lab_ops.L_CENTER) / lab_ops.L_SCALE
+    if generator.guided:  # "colorize" runs it without points: its automatic twin
+        from kcolor.models.guidance import automatic_twin
+
+        generator = automatic_twin(generator)
     ours = np.asarray(generator(l_norm, training=False)) * lab_ops.AB_SCALE
     assert np.abs(ours - expected).max() < 1e-3
     assert np.abs(expected).max() > 1.0  # real colors, not an empty model
@@ -132,8 +136,11 @@ def test_train_starts_from_the_shipped_default(shared_data, tmp_path):
     assert result.exit_code == 0, result.output
     import keras
 
+    from kcolor.models.shipped_generator import generator_config
+
     trained = keras.saving.load_model(run / "generator.keras")
     assert trained.get_config()["semantic"] == "mobilenet" and trained.head == "classification"
+    assert trained.guided == bool(generator_config()["config"].get("guided"))  # as it shipped
 
 
 def test_export_saves_each_weight_once_and_the_generator_rebuilds_from_it(

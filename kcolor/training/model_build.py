@@ -1,6 +1,7 @@
 """The model a run fits: the generator (new, a run's, or the shipped one), its loss, optimizer
 and learning-rate schedule, and the metric that picks the best checkpoint."""
 
+import json
 import logging
 from pathlib import Path
 
@@ -122,6 +123,31 @@ def adam(lr, config, total_steps=None):
     if config.mixed_precision == "fp16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
+
+
+def starts_guided(init_generator):
+    """Whether `--init-generator` names a guided generator (the shipped default, a run folder's
+    or a .keras file's), read from its saved config without building it."""
+    import zipfile
+
+    if not init_generator:
+        return False
+    if names_shipped_model(init_generator):
+        from kcolor.models.shipped_generator import ShippedGeneratorError, generator_config
+
+        try:
+            return bool(generator_config(init_generator)["config"].get("guided"))
+        except ShippedGeneratorError:
+            return False
+    path = Path(init_generator)
+    if path.is_dir():
+        path = path / GENERATOR_FILE
+    try:
+        with zipfile.ZipFile(path) as archive:
+            saved = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False  # missing or unreadable: _starting_generator says so
+    return bool(saved.get("config", {}).get("guided"))
 
 
 def initial_generator(config, arch, head="regression"):

@@ -13,6 +13,7 @@ Run folder layout:
                                    the best validation epoch's weights unless restore_best is off
 """
 
+import dataclasses
 import logging
 import shutil
 import sys
@@ -34,7 +35,7 @@ from kcolor.training.datasets import (
     sample_batch,
 )
 from kcolor.training.errors import TrainingError
-from kcolor.training.model_build import build_model
+from kcolor.training.model_build import build_model, starts_guided
 from kcolor.training.run_folder import GENERATOR_FILE
 from kcolor.training.strategy import (
     device_kind,
@@ -67,6 +68,11 @@ def train(config, resume=False):
         TrainingError: no usable images, an existing run without `resume`, a NaN loss.
     """
     arch = config.gan.generator if config.arch == "gan" else config.arch
+    if not config.model.get("guided") and starts_guided(config.init_generator):
+        # A guided start (the shipped default is one) trains as a guided run: its data carry
+        # simulated points and palettes, and its guidance paths keep learning.
+        log.info("%s is guided: training with color points (model.guided)", config.init_generator)
+        config = dataclasses.replace(config, model={**config.model, "guided": True})
     try:
         reject_unknown_keys(config.model, generator_keys(arch), prefix="model.")
     except ValueError as err:
