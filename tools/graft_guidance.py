@@ -46,6 +46,27 @@ def main(argv=None):
     args.out.parent.mkdir(parents=True, exist_ok=True)
     grafted.save(args.out)
     print(f"wrote {args.out}: the trunk of {args.trunk}, {', '.join(copied)} from {args.guided}")
+    _record_budget(args.out, args.guided)
+
+
+def _record_budget(out, guided):
+    """A budget.json beside OUT (unless its folder has one): what the graft cost, so a run that
+    starts from it counts its lineage. GUIDED's run started from the trunk's lineage (stage 1
+    from the shipped default), so its totals hold both."""
+    import json
+
+    from kcolor.training.budget import BUDGET_FILE, init_budget, weights_budget
+
+    path = out.parent / BUDGET_FILE
+    if path.exists():
+        print(f"{path} exists: not replaced; the graft's budget is that of {guided}")
+        return
+    record = {"cumulative": init_budget(guided)}
+    weights = weights_budget(guided)
+    if weights:
+        record["weights"] = weights
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"wrote {path}: {record}")
 
 
 if __name__ == "__main__":
