@@ -103,7 +103,8 @@ def run_points(browser, url, precision, photo, clicks, screenshot=None):
         suggest.append(
             float(page.locator("#photos > li").first.get_attribute("data-suggest-seconds"))
         )
-        page.locator(".suggestion").first.click()
+        choices = page.locator(".suggestion")
+        choices.nth(n % choices.count()).click()  # the likely colors in turn, as a user might
         item.wait_for(timeout=60_000)
         recolor.append(
             float(page.locator("#photos > li").first.get_attribute("data-recolor-seconds"))

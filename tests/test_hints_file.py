@@ -110,14 +110,19 @@ def test_folder_photos_use_their_sidecars_and_a_bad_one_fails_alone(photo, guide
 
 
 def test_points_or_a_reference_for_an_automatic_model_are_refused_at_once(photo, tmp_path):
+    from kcolor.models import build_generator
+
+    automatic = tmp_path / "automatic.keras"
+    build_generator("default", head="classification", filters=(8, 16, 32)).save(automatic)
     hints = _write(tmp_path / "h.json", GOOD)
     out = tmp_path / "out"
+    colorize = ["colorize", str(photo), "-o", str(out), "--model", str(automatic)]
     for option in (["--hints", str(hints)], ["--reference", str(photo)]):
-        result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(out), *option])
+        result = CliRunner().invoke(main, [*colorize, *option])
         assert result.exit_code == 1 and "takes no" in result.output
     # A sidecar beside a photo for an automatic model is noted, and today's colors written.
     _write(sidecar_path(photo), GOOD)
-    result = CliRunner().invoke(main, ["colorize", str(photo), "-o", str(out)])
+    result = CliRunner().invoke(main, colorize)
     assert result.exit_code == 0 and "are ignored" in result.output
 
 
@@ -145,3 +150,38 @@ def test_python_api_takes_points_and_a_reference(photo, guided_model):
     assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1 + 1e-6
     with pytest.raises(ValueError, match="outside"):
         colorizer.suggest_colors(photo, 64, 0)
+
+
+def test_a_red_point_on_a_neutral_wall_turns_that_region_red_through_the_cli(shared_data, tmp_path):
+    """Issue 29 with the shipped (guided) default: kodim03's pale wall at the right, one red
+    point, and the wall around it turns red; far from it the automatic colors stay."""
+    from kcolor.color import lab_math
+
+    gray = tmp_path / "kodim03.png"
+    truth = Image.open(shared_data / "kodak24" / "kodim03.png").convert("RGB")
+    truth.convert("L").save(gray)
+    hints = _write(
+        tmp_path / "wall.hints.json",
+        {"version": 1, "points": [{"x": 728, "y": 232, "color": "#c0392b"}]},
+    )
+    for name, extra in (("auto", []), ("red", ["--hints", str(hints)])):
+        result = CliRunner().invoke(
+            main, ["colorize", str(gray), "-o", str(tmp_path / name), *extra]
+        )
+        assert result.exit_code == 0, result.output
+
+    def lab(path):
+        return lab_math.rgb_to_lab(np.asarray(Image.open(path).convert("RGB"), np.float32) / 255)
+
+    wall = (slice(208, 256), slice(704, 752))
+    far = (slice(0, 96), slice(0, 96))
+    truth_lab, auto, red = (
+        lab(shared_data / "kodak24" / "kodim03.png"),
+        lab(tmp_path / "auto" / "kodim03.png"),
+        lab(tmp_path / "red" / "kodim03.png"),
+    )
+    assert np.hypot(truth_lab[wall][..., 1], truth_lab[wall][..., 2]).mean() < 6  # neutral
+    assert (
+        red[wall][..., 1].mean() > 20 and red[wall][..., 1].mean() - auto[wall][..., 1].mean() > 20
+    )
+    assert np.abs(red[far][..., 1:] - auto[far][..., 1:]).mean() < 3

@@ -442,6 +442,17 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
     page = Page(browser, f"http://127.0.0.1:{server.server_address[1]}/?precision=fp16", downloads)
     try:
         saved, errors = page.colorize(photos)
+        # A color point works there too (the shipped model is guided; issue 32): kodim03's wall.
+        item = page.page.locator("#photos > li").first
+        frame = item.locator(".frame")
+        box = frame.bounding_box()
+        frame.click(position={"x": box["width"] * 728.5 / 768, "y": box["height"] * 232.5 / 512})
+        item.locator(".suggestion").first.wait_for(timeout=60_000)
+        item.locator(".picker").fill("#c0392b")
+        page.page.locator("#photos > li[data-ready=no]").wait_for(state="detached", timeout=60_000)
+        with page.page.expect_download() as info:
+            item.locator("a[download$='.png']").click()
+        info.value.save_as(saved["kodim03.png"])
         with page.page.expect_download() as info:
             page.page.click("#download-all")
         assert not info.value.suggested_filename.endswith(".png")
@@ -453,6 +464,10 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
         server.shutdown()
     assert errors == [] and sorted(saved) == ["kodim03.png", "kodim07.png"]
     assert threads == "no"  # no COOP/COEP from a plain server: the one-thread build, still working
+    from kcolor.color import lab_math
+
+    wall = np.asarray(Image.open(saved["kodim03.png"]).convert("RGB"), np.float32)[208:256, 704:752]
+    assert lab_math.rgb_to_lab(wall / 255)[..., 1].mean() > 20  # the point's red, fp16, one thread
     import datetime
 
     with zipfile.ZipFile(archive) as bundle:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from test_hints_file import BAD_CASES
-from test_web import LOCAL_PREFIXES, Page, _agreement, _gray, browser  # noqa: F401
+from test_web import LOCAL_PREFIXES, Page, _agreement, _gray, app, browser  # noqa: F401
 
 from kcolor.web.server import make_server, serve_in_thread, url_of
 
@@ -261,3 +261,43 @@ def test_a_phone_sized_window_taps_to_add_and_long_presses_to_delete(
     finally:
         context.close()
     assert mark_count == 0
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_a_red_point_on_a_neutral_wall_makes_it_red_in_the_page_with_the_shipped_model(
+    precision,
+    app,  # noqa: F811
+    browser,  # noqa: F811
+    shared_data,
+    tmp_path,
+):
+    """Issue 32 with the shipped (guided) default: kodim03's pale wall, the picker's red, the
+    wall turns red in the download; removing the point gives the automatic colors back."""
+    from kcolor.color import lab_math
+
+    gray = _gray(shared_data / "kodak24" / "kodim03.png", tmp_path / "kodim03.png")
+    page = Page(browser, f"{app}?precision={precision}", tmp_path)
+    try:
+        assert page.page.get_attribute("body", "data-guided") == "yes"
+        page.colorize([gray])
+        automatic = _download(page, tmp_path, "automatic.png")
+        frame = page.page.locator(".frame")
+        box = frame.bounding_box()
+        spot = {"x": box["width"] * 728.5 / 768, "y": box["height"] * 232.5 / 512}
+        frame.click(position=spot)
+        page.page.locator(".suggestion").first.wait_for(timeout=60_000)
+        page.page.locator(".picker").fill("#c0392b")
+        red = _download(page, tmp_path, "red.png")
+        page.page.locator(".mark").first.click(button="right")
+        restored = _download(page, tmp_path, "restored.png")
+    finally:
+        page.close()
+
+    def a_channel(path):
+        rgb = np.asarray(Image.open(path).convert("RGB"), np.float32) / 255
+        return lab_math.rgb_to_lab(rgb)[208:256, 704:752, 1].mean()
+
+    assert a_channel(red) > 20 and a_channel(red) - a_channel(automatic) > 20
+    np.testing.assert_array_equal(_pixels(restored), _pixels(automatic))
+    outside = [u for u in page.requests if not u.startswith(LOCAL_PREFIXES)]
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
