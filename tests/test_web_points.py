@@ -285,7 +285,9 @@ def test_a_red_point_on_a_neutral_wall_makes_it_red_in_the_page_with_the_shipped
         box = frame.bounding_box()
         spot = {"x": box["width"] * 728.5 / 768, "y": box["height"] * 232.5 / 512}
         frame.click(position=spot)
-        page.page.locator(".suggestion").first.wait_for(timeout=60_000)
+        suggestions = page.page.locator(".suggestion")
+        suggestions.first.wait_for(timeout=60_000)
+        shown = [suggestions.nth(i).get_attribute("data-color") for i in range(suggestions.count())]
         page.page.locator(".picker").fill("#c0392b")
         red = _download(page, tmp_path, "red.png")
         page.page.locator(".mark").first.click(button="right")
@@ -298,6 +300,22 @@ def test_a_red_point_on_a_neutral_wall_makes_it_red_in_the_page_with_the_shipped
         return lab_math.rgb_to_lab(rgb)[208:256, 704:752, 1].mean()
 
     assert a_channel(red) > 20 and a_channel(red) - a_channel(automatic) > 20
+    # The page's suggestions are Colorizer.suggest_colors' (the same .tflite, the same spot).
+    from kcolor import Colorizer
+    from kcolor.shipped import shipped_model_path
+
+    tflite = shipped_model_path("default", backend="tflite", variant=precision)
+    expected = [c for c, _ in Colorizer.load(str(tflite)).suggest_colors(gray, 728, 232)]
+    assert len(shown) == len(expected) == 6
+
+    def distance(a, b):
+        return max(abs(int(a[i : i + 2], 16) - int(b[i : i + 2], 16)) for i in (1, 3, 5))
+
+    if precision == "fp32":
+        assert max(distance(a, b) for a, b in zip(shown, expected, strict=True)) <= 2
+    else:  # int8 probabilities differ a little between runtimes: near-ties may swap
+        assert distance(shown[0], expected[0]) <= 2
+        assert sum(min(distance(a, b) for b in expected) <= 12 for a in shown) >= 4
     np.testing.assert_array_equal(_pixels(restored), _pixels(automatic))
     outside = [u for u in page.requests if not u.startswith(LOCAL_PREFIXES)]
     assert outside == [], f"requests left 127.0.0.1: {outside}"

@@ -185,7 +185,7 @@ def merged_suggestions(probs, centers, k, radius=15.0):
     probs = np.asarray(probs, np.float64)
     free = np.ones(len(probs), bool)
     groups = []
-    for seed in np.argsort(-probs):
+    for seed in np.argsort(-probs, kind="stable"):  # ties (int8 outputs) by bin, as the page
         if not free[seed]:
             continue
         near = free & (np.linalg.norm(centers - centers[seed], axis=-1) <= radius)
