@@ -7,8 +7,13 @@ Six photos made gray (kodak24 kodim03, 05, 19, 23; coco_val2017 000000034417, 00
 for each precision, the share of pixels identical and within one level between the page's PNG
 and the CLI's, and the largest difference. It drives the page with the browser tests' helper
 (tests/test_web.py), so it measures exactly what CI checks.
+
+With `--points N` (a guided model: the shipped default), each photo first gets N color points in
+the page (a click at a fixed spot, the suggestions taken in turn), its "Save points" file is
+kept, and the page's PNG is compared with `kcolor colorize --hints` of that file (issue 32).
 """
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -31,10 +36,39 @@ def compare(ours, theirs):
     return float(np.mean(diff == 0)), float(np.mean(diff <= 1)), int(diff.max())
 
 
+def add_points(page, item, count, folder):
+    """`count` points on one photo's card; returns its hints file and its PNG."""
+    frame = item.locator(".frame")
+    box = frame.bounding_box()
+    for n in range(count):
+        spot = {
+            "x": box["width"] * (0.15 + 0.7 * ((n * 0.37) % 1)),
+            "y": box["height"] * (0.2 + 0.6 * ((n * 0.61) % 1)),
+        }
+        frame.click(position=spot)
+        item.locator(".suggestion").first.wait_for(timeout=60_000)
+        choices = item.locator(".suggestion")
+        choices.nth(n % choices.count()).click()
+    page.locator("#photos > li[data-ready=no]").wait_for(state="detached", timeout=120_000)
+    with page.expect_download() as info:
+        item.locator(".save").click()
+    hints = folder / info.value.suggested_filename
+    info.value.save_as(hints)
+    with page.expect_download() as info:
+        item.locator("a[download$='.png']").click()
+    png = folder / info.value.suggested_filename
+    info.value.save_as(png)
+    return hints, png
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=0, help="color points per photo")
+    args = parser.parse_args()
     import test_web as harness
     from playwright.sync_api import sync_playwright
 
+    from kcolor import Colorizer
     from kcolor.shipped import shipped_model_path
     from kcolor.web.server import make_server, serve_in_thread, url_of
 
@@ -55,14 +89,21 @@ def main():
             downloads.mkdir()
             page = harness.Page(browser, f"{url_of(server)}?precision={precision}", downloads)
             saved, _ = page.colorize(photos)
+            hints = {}
+            if args.points:
+                for index, photo in enumerate(photos):
+                    item = page.page.locator("#photos > li").nth(index)
+                    hints[photo.name], saved[photo.stem + ".png"] = add_points(
+                        page.page, item, args.points, downloads
+                    )
             page.close()
             model = shipped_model_path("default", backend="tflite", variant=precision)
             cli = work / f"{precision}-cli"
             cli.mkdir()
             for photo in photos:
-                same, close, largest = compare(
-                    saved[photo.stem + ".png"], harness._cli_colorize(photo, model, cli)
-                )
+                out = cli / (photo.stem + ".png")
+                Colorizer.load(str(model)).colorize(photo, hints=hints.get(photo.name)).save(out)
+                same, close, largest = compare(saved[photo.stem + ".png"], out)
                 print(f"| {precision} | {photo.name} | {same:.4%} | {close:.4%} | {largest} |")
         browser.close()
     server.shutdown()
