@@ -11,7 +11,7 @@ from opening the page -- then `--photos` more, one at a time, and a 12-megapixel
 256-px inference, the full-resolution join and the PNG encode. With --screenshot, the page
 after the fp32 run is saved, as a user sees it.
 
-With --points (a guided model: the shipped default once it is guided, or --model FILE), each
+With --points (a guided model: the shipped default, or --model FILE), each
 precision also times the page's color points on one 768x512 photo, the model already loaded:
 `--clicks` times, a click on the photo until its suggestions show (suggestions), then choosing
 the first one until the new colors are drawn (recolor), as the page itself measures them
@@ -140,10 +140,6 @@ def main():
     parser.add_argument("--model", default="default", help="a .tflite file instead of the shipped")
     args = parser.parse_args()
 
-    from playwright.sync_api import sync_playwright
-
-    from kcolor.web.server import make_server, serve_in_thread, url_of
-
     work = Path(tempfile.mkdtemp())
     sources = sorted(Path(args.data).glob("*.png"))[: args.photos + 1]
     photos = []
@@ -151,68 +147,66 @@ def main():
         gray = work / source.name
         Image.open(source).convert("L").save(gray)
         photos.append(gray)
-    big = work / "big-12mp.png"
-    Image.open(photos[0]).resize((4243, 2828), Image.BICUBIC).save(big)
     print(f"machine: {platform.machine()}, headless Chromium ({args.browser})")
     if args.points:
         return points_table(args, photos[0])
+    big = work / "big-12mp.png"
+    Image.open(photos[0]).resize((4243, 2828), Image.BICUBIC).save(big)
     print(
         "| isolation | wasm threads | precision | model ready | first result | per 768x512 photo "
         "| 12 MP photo |"
     )
     print("|---|---|---|---|---|---|---|")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=args.browser, args=BROWSER_ARGS)
-        for isolation in ("on", "off") if args.isolation == "both" else (args.isolation,):
-            server = make_server("127.0.0.1", 0, isolated=isolation == "on")
-            serve_in_thread(server)
-            for precision in ("fp32", "fp16", "int8"):
-                shot = args.screenshot if precision == "fp32" and isolation == "on" else None
-                row = run_precision(browser, url_of(server), precision, photos, big, shot)
-                print(
-                    f"| {isolation} | {row['threads']} | {precision} | "
-                    f"{row['model_ready_s']:.2f} s | {row['first_result_s']:.2f} s | "
-                    f"{row['per_photo_s']:.2f} s | {row['photo_12mp_s']:.2f} s |",
-                    flush=True,
-                )
-                for line in row["info"]:
-                    print(f"  {precision}: {line}")
-            server.shutdown()
-        browser.close()
+    for browser, isolation, url, precisions in each_server(args):
+        for precision in precisions:
+            shot = args.screenshot if precision == "fp32" and isolation == "on" else None
+            row = run_precision(browser, url, precision, photos, big, shot)
+            print(
+                f"| {isolation} | {row['threads']} | {precision} | "
+                f"{row['model_ready_s']:.2f} s | {row['first_result_s']:.2f} s | "
+                f"{row['per_photo_s']:.2f} s | {row['photo_12mp_s']:.2f} s |",
+                flush=True,
+            )
+            for line in row["info"]:
+                print(f"  {precision}: {line}")
 
 
-def points_table(args, photo):
+def each_server(args):
+    """`(browser, isolation, url, precisions)` for each isolation asked: one headless Chromium,
+    one `kcolor web` server at a time (the shipped models, or `--model`)."""
     from playwright.sync_api import sync_playwright
 
     from kcolor.web.server import make_server, serve_in_thread, url_of
 
-    print(
-        "| isolation | wasm threads | precision | suggestions, median (slowest) "
-        "| recolor, median (slowest) |"
-    )
-    print("|---|---|---|---|---|")
+    precisions = ("fp32", "fp16", "int8") if args.model == "default" else ("custom",)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.browser, args=BROWSER_ARGS)
         for isolation in ("on", "off") if args.isolation == "both" else (args.isolation,):
             server = make_server("127.0.0.1", 0, model=args.model, isolated=isolation == "on")
             serve_in_thread(server)
-            precisions = ("fp32", "fp16", "int8") if args.model == "default" else ("custom",)
-            for precision in precisions:
-                shot = (
-                    args.screenshot
-                    if precision in ("fp32", "custom") and isolation == "on"
-                    else None
-                )
-                row = run_points(browser, url_of(server), precision, photo, args.clicks, shot)
-                s, r = row["suggest"], row["recolor"]
-                print(
-                    f"| {isolation} | {row['threads']} | {precision} | "
-                    f"{statistics.median(s):.3f} s ({max(s):.3f} s) | "
-                    f"{statistics.median(r):.3f} s ({max(r):.3f} s) |",
-                    flush=True,
-                )
+            yield browser, isolation, url_of(server), precisions
             server.shutdown()
         browser.close()
+
+
+def points_table(args, photo):
+    print(
+        "| isolation | wasm threads | precision | suggestions, median (slowest) "
+        "| recolor, median (slowest) |"
+    )
+    print("|---|---|---|---|---|")
+    for browser, isolation, url, precisions in each_server(args):
+        for precision in precisions:
+            first = precision == precisions[0] and isolation == "on"
+            shot = args.screenshot if first else None
+            row = run_points(browser, url, precision, photo, args.clicks, shot)
+            s, r = row["suggest"], row["recolor"]
+            print(
+                f"| {isolation} | {row['threads']} | {precision} | "
+                f"{statistics.median(s):.3f} s ({max(s):.3f} s) | "
+                f"{statistics.median(r):.3f} s ({max(r):.3f} s) |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -116,6 +116,16 @@ class Page:
         self.context.close()
 
 
+def click_photo(scope, x, y, size):
+    """Click pixel (x, y) of a `size` (width, height) photo on its card's before/after frame
+    (`scope`: the page or the photo's card), as a user clicks it whatever the zoom."""
+    frame = scope.locator(".frame")
+    box = frame.bounding_box()
+    frame.click(
+        position={"x": box["width"] * (x + 0.5) / size[0], "y": box["height"] * (y + 0.5) / size[1]}
+    )
+
+
 def _agreement(browser_png, cli_png):
     ours = np.asarray(Image.open(browser_png).convert("RGB"), np.int16)
     theirs = np.asarray(Image.open(cli_png).convert("RGB"), np.int16)
@@ -444,9 +454,7 @@ def test_download_all_zips_every_png_and_a_plain_static_server_works(
         saved, errors = page.colorize(photos)
         # A color point works there too (the shipped model is guided; issue 32): kodim03's wall.
         item = page.page.locator("#photos > li").first
-        frame = item.locator(".frame")
-        box = frame.bounding_box()
-        frame.click(position={"x": box["width"] * 728.5 / 768, "y": box["height"] * 232.5 / 512})
+        click_photo(item, 728, 232, (768, 512))
         item.locator(".suggestion").first.wait_for(timeout=60_000)
         item.locator(".picker").fill("#c0392b")
         page.page.locator("#photos > li[data-ready=no]").wait_for(state="detached", timeout=60_000)

@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 from PIL import Image
 from test_hints_file import BAD_CASES
-from test_web import LOCAL_PREFIXES, Page, _agreement, _gray, app, browser  # noqa: F401
+from test_web import (  # noqa: F401
+    LOCAL_PREFIXES,
+    Page,
+    _agreement,
+    _gray,
+    app,
+    browser,
+    click_photo,
+)
 
 from kcolor.web.server import make_server, serve_in_thread, url_of
 
@@ -281,10 +289,7 @@ def test_a_red_point_on_a_neutral_wall_makes_it_red_in_the_page_with_the_shipped
         assert page.page.get_attribute("body", "data-guided") == "yes"
         page.colorize([gray])
         automatic = _download(page, tmp_path, "automatic.png")
-        frame = page.page.locator(".frame")
-        box = frame.bounding_box()
-        spot = {"x": box["width"] * 728.5 / 768, "y": box["height"] * 232.5 / 512}
-        frame.click(position=spot)
+        click_photo(page.page, 728, 232, (768, 512))
         suggestions = page.page.locator(".suggestion")
         suggestions.first.wait_for(timeout=60_000)
         shown = [suggestions.nth(i).get_attribute("data-color") for i in range(suggestions.count())]

@@ -62,14 +62,9 @@ def main():
     from kcolor.evaluation import hint_sweep
     from kcolor.evaluation.protocols import load_predictors
 
-    def predictors(specs):
-        loaded = load_predictors(specs)
-        extra = [PropagatedDifference(p) for p in loaded if p.name not in ("gray", "levin")]
-        return loaded + extra
-
-    hint_sweep.load_predictors = predictors  # the sweep as `kcolor evaluate --hints` runs it
+    models = load_predictors(args.models)
     result = hint_sweep.hint_sweep(
-        ["gray", "levin", *args.models],
+        ["gray", "levin", *models, *(PropagatedDifference(model) for model in models)],
         args.data,
         counts=hint_sweep.parse_counts(args.hints),
         limit=args.limit,

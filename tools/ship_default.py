@@ -108,10 +108,13 @@ def _guided_text():
 
 
 def _guided_parity(parity):
-    guided = [f"{v} {parity[v + ' guided']:.1f} dB" for v in ("fp32", "fp16", "int8")]
-    if not all(v + " guided" in parity for v in ("fp32", "fp16", "int8")):
-        return ""
-    return "; with simulated points and palettes: " + ", ".join(guided)
+    """The card's parity with points and palettes ("" for an automatic model)."""
+    guided = [
+        f"{v} {parity[v + ' guided']:.1f} dB"
+        for v in ("fp32", "fp16", "int8")
+        if v + " guided" in parity
+    ]
+    return "; with simulated points and palettes: " + ", ".join(guided) if guided else ""
 
 
 def main():

@@ -67,7 +67,7 @@ def hint_sweep(
 
     Args:
         model_specs: MODEL arguments (load_predictor), baselines `gray`, `hints-only`, `levin`
-            included; automatic models ignore the hints (their rows show it).
+            included, or predictors; automatic models ignore the hints (their rows show it).
         counts: point counts to score.
         palette: "none", "truth" or "other" (see the module docstring).
         seed: fixes every point drawn.
@@ -80,7 +80,9 @@ def hint_sweep(
     unknown = sorted(set(metric_names) - {"mse", "psnr", "ssim", "colorfulness", "auc", "cast"})
     if unknown:
         raise EvaluationError(f"the hint sweep cannot score {', '.join(unknown)}")
-    predictors = load_predictors(model_specs)
+    predictors = [  # a spec, or a predictor already made (tools/propagation_mix.py)
+        spec if hasattr(spec, "predict_ab") else load_predictors([spec])[0] for spec in model_specs
+    ]
     dataset, stats = evaluation_dataset(data, image_size, batch_size, tfds_data_dir)
     centers = ab_bins.in_gamut_bins()
     scores = {(p.name, n): Scores() for p in predictors for n in counts}

@@ -191,8 +191,7 @@ def _sharing_twin(generator):
 
 def variable_order(generator, out_dir):
     """For each `_all_variables/N` of a SavedModel written by `export_savedmodel`, the index of
-    the generator variable it holds (matched by shape and value, each generator variable first
-    once; a guided generator's export also saves its automatic twin's copies of the trunk)."""
+    the generator variable it holds (matched by shape and value; each must match once)."""
     reader = tf.train.load_checkpoint(str(Path(out_dir) / "variables" / "variables"))
     shapes = reader.get_variable_to_shape_map()
     count = sum(key.startswith("_all_variables/") for key in shapes)
@@ -200,12 +199,11 @@ def variable_order(generator, out_dir):
     order, taken = [], set()
     for n in range(count):
         saved = reader.get_tensor(f"_all_variables/{n}/.ATTRIBUTES/VARIABLE_VALUE")
-        same = [
+        match = [
             i
             for i, value in enumerate(values)
-            if value.shape == saved.shape and np.array_equal(value, saved)
+            if i not in taken and value.shape == saved.shape and np.array_equal(value, saved)
         ]
-        match = [i for i in same if i not in taken] or same
         if not match:
             raise ExportError(f"saved variable {n} matches no generator variable")
         order.append(match[0])

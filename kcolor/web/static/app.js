@@ -107,10 +107,10 @@ function addFiles(files) {
     const coming = photos.some((file) => sidecarName(file.name).toLowerCase() === key);
     if (known && editors.has(Number(known.dataset.id))) {
       editors.get(Number(known.dataset.id)).loadHints(hints);
-    } else if (known || coming) {
-      waitingHints.set(key, hints);
-    } else {
-      waitingHints.set(key, hints);
+      continue;
+    }
+    waitingHints.set(key, hints); // until its photo is colorized
+    if (!known && !coming) {
       pageMessage(`${hints.name}: no photo named ${hints.name.slice(0, -HINTS_SUFFIX.length)} ` +
         "among the photos; its points wait for it");
     }

@@ -80,6 +80,17 @@ export function lightnessOf(r, g, b) {
 }
 
 // CIELAB -> linear sRGB, unclipped (lab_math.lab_to_linear), into out[0..2].
+// CIE Lab of sRGB in [0, 1] (lab_math.rgb_to_lab), in float32 steps: a hint's color and a
+// reference photo's palette (points.js).
+export function labOf(r, g, b) {
+  const lin = [srgbToLinear(r), srgbToLinear(g), srgbToLinear(b)].map(Math.fround);
+  const m = RGB_TO_XYZ_F32;
+  const f = [0, 1, 2].map((j) =>
+    Math.fround(labF(Math.fround(lin[0] * m[0][j] + lin[1] * m[1][j] + lin[2] * m[2][j]))),
+  );
+  return [116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])].map(Math.fround);
+}
+
 export function labToLinear(L, a, b, out) {
   const fy = (L + 16.0) / 116.0;
   const fx = fy + a / 500.0;

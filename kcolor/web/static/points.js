@@ -3,7 +3,7 @@
 // `kcolor colorize --hints`'s. Pure functions, no DOM: the worker, the page and the tests
 // import the same code.
 
-import { labToLinear, linearToSrgb, pyRound, srgbToLinear } from "./colorize.js";
+import { labOf, labTo8bit, pyRound } from "./colorize.js";
 
 export const HINTS_VERSION = 1;
 export const MAX_HINTS_BYTES = 1_000_000;
@@ -16,24 +16,6 @@ const FILE_KEYS = new Set(["version", "points"]);
 const POINT_KEYS = new Set(["x", "y", "color", "size"]);
 const COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
-// sRGB -> XYZ over the D65 white, and the Lab constants, as kcolor.color.lab_math.
-const RGB_TO_XYZ = [
-  [0.412453 / 0.95047, 0.212671, 0.019334 / 1.08883],
-  [0.35758 / 0.95047, 0.71516, 0.119193 / 1.08883],
-  [0.180423 / 0.95047, 0.072169, 0.950227 / 1.08883],
-].map((row) => row.map(Math.fround));
-const LAB_EPSILON = 0.008856;
-
-/** CIE Lab of sRGB in [0, 1] (kcolor.color.lab_math.rgb_to_lab), in float32 steps. */
-export function labOf(r, g, b) {
-  const lin = [srgbToLinear(r), srgbToLinear(g), srgbToLinear(b)].map(Math.fround);
-  const f = [0, 1, 2].map((j) => {
-    const t = Math.fround(lin[0] * RGB_TO_XYZ[0][j] + lin[1] * RGB_TO_XYZ[1][j] + lin[2] * RGB_TO_XYZ[2][j]);
-    return Math.fround(t > LAB_EPSILON ? Math.cbrt(t) : 7.787 * t + 16.0 / 116.0);
-  });
-  return [116.0 * f[1] - 16.0, 500.0 * (f[0] - f[1]), 200.0 * (f[1] - f[2])].map(Math.fround);
-}
-
 /** The (a, b) of an sRGB "#rrggbb" color (ColorPoint.ab). */
 export function abOfHex(hex) {
   const value = (i) => Math.fround(parseInt(hex.slice(i, i + 2), 16) / 255.0);
@@ -42,20 +24,8 @@ export function abOfHex(hex) {
 
 /** "#rrggbb" of a Lab color, chroma lowered until it fits sRGB (lab_to_rgb_keep_lightness). */
 export function hexOfLab(L, a, b) {
-  const scratch = [0, 0, 0];
-  const inside = (rgb) => rgb.every((v) => v >= -1e-4 && v <= 1 + 1e-4);
-  labToLinear(L, a, b, scratch);
-  if (!inside(scratch)) {
-    let low = 0.0;
-    let high = 1.0;
-    for (let step = 0; step < 6; step++) {
-      const middle = (low + high) / 2.0;
-      if (inside(labToLinear(L, a * middle, b * middle, scratch))) low = middle;
-      else high = middle;
-    }
-    labToLinear(L, a * low, b * low, scratch);
-  }
-  return "#" + scratch.map((v) => Math.round(linearToSrgb(v) * 255).toString(16).padStart(2, "0")).join("");
+  const rgb = labTo8bit(L, a, b, [0, 0, 0], [0, 0, 0]);
+  return "#" + rgb.map((v) => v.toString(16).padStart(2, "0")).join("");
 }
 
 /** A number as Python's `f"{x:g}"` writes the common cases (messages only). */
@@ -186,8 +156,8 @@ function binLookup(centers, grid) {
   const table = new Int32Array((high[0] - low[0] + 1) * span).fill(-1);
   keys.forEach(([i, j], index) => { table[(i - low[0]) * span + (j - low[1])] = index; });
   return (a, b) => {
-    const i = roundHalfEven(a / grid) - low[0];
-    const j = roundHalfEven(b / grid) - low[1];
+    const i = pyRound(a / grid) - low[0]; // numpy.rint: halves to even, as Python's round
+    const j = pyRound(b / grid) - low[1];
     if (i >= 0 && j >= 0 && i <= high[0] - low[0] && j < span) {
       const index = table[i * span + j];
       if (index >= 0) return index;
@@ -200,10 +170,6 @@ function binLookup(centers, grid) {
     });
     return best;
   };
-}
-
-function roundHalfEven(x) {
-  return pyRound(x); // numpy.rint rounds halves to even, as Python's round
 }
 
 /**

@@ -190,32 +190,42 @@ async function photoOf(id, file) {
   return photo;
 }
 
+// One output of a guided signature (colorize_guided's ab, suggest's probabilities) for the
+// photo with these points and palette, copied out of the wasm memory.
+async function runGuided(photo, signature, pointList, palette) {
+  const size = modelSize;
+  const q = bins.centers.length;
+  const { hintAb, mask } = points.hintMaps(
+    pointList, photo.width, photo.height, photo.h / photo.height, photo.w, photo.h, size, size,
+  );
+  const inputs = {
+    lightness: new lite.Tensor(photo.lightness, [1, size, size, 1]),
+    hint_ab: new lite.Tensor(hintAb, [1, size, size, 2]),
+    hint_mask: new lite.Tensor(mask, [1, size, size, 1]),
+    palette: new lite.Tensor(palette || points.noPalette(q), [1, q + 1]),
+  };
+  try {
+    const outputs = Object.values(await model.run(signature, inputs));
+    const values = Float32Array.from(outputs[0].toTypedArray());
+    for (const tensor of outputs) tensor.delete();
+    return values;
+  } finally {
+    for (const tensor of Object.values(inputs)) tensor.delete();
+  }
+}
+
 // The network's ab (Lab units, the padded model-size square): the automatic signature without
 // points or palette (exactly the automatic colors), else the guided one.
 async function predict(photo, pointList = [], palette = null) {
-  const size = modelSize;
-  const tensors = [new lite.Tensor(photo.lightness, [1, size, size, 1])];
+  if (pointList.length || palette) return runGuided(photo, GUIDED_SIGNATURE, pointList, palette);
+  const input = new lite.Tensor(photo.lightness, [1, modelSize, modelSize, 1]);
   try {
-    let outputs;
-    if (!pointList.length && !palette) {
-      outputs = await model.run(tensors);
-    } else {
-      const { hintAb, mask } = points.hintMaps(
-        pointList, photo.width, photo.height, photo.h / photo.height, photo.w, photo.h, size, size,
-      );
-      tensors.push(new lite.Tensor(hintAb, [1, size, size, 2]));
-      tensors.push(new lite.Tensor(mask, [1, size, size, 1]));
-      tensors.push(new lite.Tensor(palette || points.noPalette(bins.centers.length), [1, bins.centers.length + 1]));
-      const record = await model.run(GUIDED_SIGNATURE, {
-        lightness: tensors[0], hint_ab: tensors[1], hint_mask: tensors[2], palette: tensors[3],
-      });
-      outputs = [record.ab];
-    }
+    const outputs = await model.run([input]);
     const ab = Float32Array.from(outputs[0].toTypedArray());
     for (const tensor of outputs) tensor.delete();
     return ab;
   } finally {
-    for (const tensor of tensors) tensor.delete();
+    input.delete();
   }
 }
 
@@ -286,26 +296,8 @@ async function suggest({ id, file, seq, x, y, points: pointList, palette }) {
   const start = performance.now();
   const photo = await photoOf(id, file);
   const size = modelSize;
-  const { hintAb, mask } = points.hintMaps(
-    pointList, photo.width, photo.height, photo.h / photo.height, photo.w, photo.h, size, size,
-  );
   const q = bins.centers.length;
-  const tensors = [
-    new lite.Tensor(photo.lightness, [1, size, size, 1]),
-    new lite.Tensor(hintAb, [1, size, size, 2]),
-    new lite.Tensor(mask, [1, size, size, 1]),
-    new lite.Tensor(palette || points.noPalette(q), [1, q + 1]),
-  ];
-  let probs;
-  try {
-    const record = await model.run(SUGGEST_SIGNATURE, {
-      lightness: tensors[0], hint_ab: tensors[1], hint_mask: tensors[2], palette: tensors[3],
-    });
-    probs = record.probabilities.toTypedArray();
-    record.probabilities.delete();
-  } finally {
-    for (const tensor of tensors) tensor.delete();
-  }
+  const probs = await runGuided(photo, SUGGEST_SIGNATURE, pointList, palette);
   const side = Math.round(Math.sqrt(probs.length / q)); // a square of cells: size / stride
   const scale = photo.h / photo.height;
   const row = Math.min(Math.floor(((y + 0.5) * scale * side) / size), side - 1);
